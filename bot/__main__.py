@@ -1,0 +1,249 @@
+"""The `passerelle` command line (also `python -m bot`).
+
+    passerelle run                      Telegram if TELEGRAM_BOT_TOKEN is set, else terminal chat
+    passerelle chat --lang fr           talk to the bot in this terminal
+    passerelle match --lang fr "text"   what the bot would answer, as JSON
+    passerelle match --batch            JSON Lines {"id","lang","text"} in, results out
+    passerelle content check            lint content for editors (exit 1 on errors)
+    passerelle content stamp --lang nl [TOPIC ...]
+    passerelle content minor-edit TOPIC
+    passerelle content preview TOPIC --lang ar [--out FILE.html]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT, Settings, load_settings
+from bot.content.source import ContentError
+
+log = logging.getLogger("passerelle")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings(config_file=args.config)
+    try:
+        result: int = args.handler(args, settings)
+        return result
+    except ContentError as error:
+        print("Passerelle cannot start: the content has problems.", file=sys.stderr)
+        for problem in error.problems:
+            print("  " + problem.describe(settings.content_dir.parent), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passerelle", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, default=None, help="TOML configuration file")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the bot (Telegram, or terminal without a token)")
+    run.set_defaults(handler=_run)
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--lang", default=None)
+    chat.set_defaults(handler=_chat)
+
+    match = commands.add_parser("match", help="show what a message would be answered with")
+    match.add_argument("--lang", default="fr")
+    match.add_argument("--batch", action="store_true", help="JSON Lines on stdin")
+    match.add_argument("text", nargs="?", default="")
+    match.set_defaults(handler=_match)
+
+    content = commands.add_parser("content", help="tools for editors")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    check = content_commands.add_parser("check", help="check every content file")
+    check.add_argument("--strict", action="store_true", help="warnings fail too")
+    check.set_defaults(handler=_content_check)
+    stamp = content_commands.add_parser("stamp", help="record the French version translated")
+    stamp.add_argument("--lang", required=True)
+    stamp.add_argument("topics", nargs="*")
+    stamp.set_defaults(handler=_content_stamp)
+    minor = content_commands.add_parser("minor-edit", help="a French change that needs no "
+                                        "new translation")
+    minor.add_argument("topic")
+    minor.set_defaults(handler=_content_minor_edit)
+    preview = content_commands.add_parser("preview", help="render a topic as a phone shows it")
+    preview.add_argument("topic")
+    preview.add_argument("--lang", default="fr")
+    preview.add_argument("--out", type=Path, default=None)
+    preview.set_defaults(handler=_content_preview)
+    return parser
+
+
+# -- run and chat ---------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.telegram_token:
+        print("No TELEGRAM_BOT_TOKEN set: starting the terminal chat instead. "
+              "Type a question, a number to press a button, /quit to leave.\n")
+        return _chat(argparse.Namespace(lang=None), settings)
+    return _run_telegram(settings)
+
+
+def _run_telegram(settings: Settings) -> int:
+    from bot.bootstrap import build  # noqa: PLC0415 - keep `match` start-up light
+    from bot.channels.telegram.adapter import TelegramChannel  # noqa: PLC0415
+
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    app = loop.run_until_complete(build(settings))
+    channel = TelegramChannel(settings, app.engine, app.storage, app.content)
+    watcher = loop.create_task(app.content.watch())
+    try:
+        import signal  # noqa: PLC0415
+
+        loop.add_signal_handler(signal.SIGHUP,
+                                lambda: loop.create_task(app.content.reload()))
+    except (NotImplementedError, AttributeError, RuntimeError):
+        pass
+    try:
+        channel.run()
+    finally:
+        watcher.cancel()
+        loop.run_until_complete(app.close())
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import build  # noqa: PLC0415
+    from bot.channels.terminal import TerminalChat  # noqa: PLC0415
+
+    async def session() -> None:
+        app = await build(settings)
+        try:
+            await TerminalChat(app.engine, language=args.lang).run()
+        finally:
+            await app.close()
+
+    asyncio.run(session())
+    return 0
+
+
+# -- matching -------------------------------------------------------------------------------
+
+
+def _match(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import load_content_source  # noqa: PLC0415
+
+    matcher = load_content_source(settings).current.matcher
+    if not args.batch:
+        print(json.dumps(matcher.match(args.text).as_json(), ensure_ascii=False))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            result = matcher.match(str(item.get("text", ""))).as_json()
+        except (json.JSONDecodeError, AttributeError) as error:
+            print(json.dumps({"id": None, "error": f"bad input line: {error}"}), flush=True)
+            continue
+        print(json.dumps({"id": item.get("id"), **result}, ensure_ascii=False), flush=True)
+    return 0
+
+
+# -- content tools ----------------------------------------------------------------------------
+
+
+def _content_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content.lint import lint, translation_problems, translation_report  # noqa: PLC0415
+    from bot.content.loader import load_content  # noqa: PLC0415
+
+    root = settings.content_dir
+    library, problems = load_content(root)
+    problems += lint(library) + translation_problems(library)
+    shown_root = root.parent if root.parent.exists() else PROJECT_ROOT
+    for problem in sorted(problems, key=lambda p: (p.severity != "error", str(p.path), p.line)):
+        print(problem.describe(shown_root))
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print()
+    print("Translations (French is the source):")
+    for code, report in translation_report(library).items():
+        print(f"  {code}: {len(report.up_to_date)} up to date, {len(report.outdated)} outdated, "
+              f"{len(report.unversioned)} without version, {len(report.missing)} missing; "
+              f"{report.drafts} of {report.total} still draft (not reviewed by a person)")
+    print(f"\nContent version {library.version}: {errors} error(s), {warnings} warning(s).")
+    if errors:
+        print("Fix the errors above: each line says the file, the line, what is wrong "
+              "and how to fix it.")
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _content_stamp(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content.loader import load_content  # noqa: PLC0415
+    from bot.content.stamp import stamp  # noqa: PLC0415
+
+    library, _problems = load_content(settings.content_dir)
+    written = stamp(library, args.lang, args.topics or None)
+    for path in written:
+        print(f"stamped {path}")
+    print(f"{len(written)} file(s) stamped with the current French version.")
+    return 0
+
+
+def _content_minor_edit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content.loader import load_content  # noqa: PLC0415
+    from bot.content.stamp import minor_edit  # noqa: PLC0415
+
+    library, _problems = load_content(settings.content_dir)
+    try:
+        written = minor_edit(library, args.topic)
+    except KeyError:
+        print(f"There is no French topic '{args.topic}'.", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"still up to date: {path}")
+    return 0
+
+
+def _content_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import build, load_content_source  # noqa: PLC0415
+    from bot.channels.preview import page, preview_topic, screenshot  # noqa: PLC0415
+
+    content = load_content_source(settings)
+    library = content.current.library
+    if args.lang not in library.languages:
+        print(f"Unknown language '{args.lang}'. Known: {', '.join(sorted(library.languages))}",
+              file=sys.stderr)
+        return 1
+
+    async def render() -> str:
+        app = await build(settings, content=content, db_path=":memory:")
+        try:
+            replies = await preview_topic(app.engine, args.topic, args.lang)
+        finally:
+            await app.close()
+        return page(replies, library.pictograms, args.lang, args.topic)
+
+    out: Path = args.out or Path("preview") / f"{args.topic}.{args.lang}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(asyncio.run(render()), encoding="utf-8")
+    print(f"wrote {out}")
+    png = out.with_suffix(".png")
+    if screenshot(out, png):
+        print(f"wrote {png}")
+    else:
+        print("(no PNG: install Chromium for a screenshot)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Settings from environment variables and an optional TOML file.
+
+Environment variables win over the file so that a deployment can override one value
+without copying the whole file. The names are a stable interface (see README).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bootstrap needs to wire Passerelle."""
+
+    telegram_token: str | None = None
+    telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
+    telegram_base_file_url: str | None = None
+    db_path: Path = PROJECT_ROOT / "var" / "passerelle.sqlite3"
+    content_dir: Path = PROJECT_ROOT / "content"
+    locales_dir: Path = PROJECT_ROOT / "locales"
+    cache_dir: Path = PROJECT_ROOT / "var" / "cache"
+    default_language: str = "fr"
+    semantic_matching: bool = True
+    workers_chat_id: int | None = None
+    log_message_text: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, config_file: Path | None = None
+) -> Settings:
+    """Read settings: defaults, then the TOML file (PASSERELLE_CONFIG), then the environment."""
+    env = dict(os.environ if environ is None else environ)
+    path = config_file or (Path(env["PASSERELLE_CONFIG"]) if env.get("PASSERELLE_CONFIG") else None)
+    file_values: dict[str, object] = {}
+    if path is not None:
+        with path.open("rb") as handle:
+            file_values = tomllib.load(handle).get("passerelle", {})
+
+    def pick(env_name: str, file_key: str) -> str | None:
+        if env.get(env_name):
+            return env[env_name]
+        value = file_values.get(file_key)
+        return None if value is None else str(value)
+
+    defaults = Settings()
+    base_url = pick("PASSERELLE_TELEGRAM_BASE_URL", "telegram_base_url")
+    file_url = pick("PASSERELLE_TELEGRAM_BASE_FILE_URL", "telegram_base_file_url")
+    if base_url and not file_url and base_url.rstrip("/").endswith("/bot"):
+        file_url = base_url.rstrip("/")[: -len("/bot")] + "/file/bot"
+    db = pick("PASSERELLE_DB", "db")
+    content = pick("PASSERELLE_CONTENT", "content")
+    locales = pick("PASSERELLE_LOCALES", "locales")
+    cache = pick("PASSERELLE_CACHE", "cache")
+    workers = pick("PASSERELLE_WORKERS_CHAT_ID", "workers_chat_id")
+    semantic = pick("PASSERELLE_SEMANTIC", "semantic_matching")
+    log_text = pick("PASSERELLE_LOG_MESSAGE_TEXT", "log_message_text")
+    return Settings(
+        telegram_token=pick("TELEGRAM_BOT_TOKEN", "telegram_token"),
+        telegram_base_url=base_url or defaults.telegram_base_url,
+        telegram_base_file_url=file_url,
+        db_path=Path(db) if db else defaults.db_path,
+        content_dir=Path(content) if content else defaults.content_dir,
+        locales_dir=Path(locales) if locales else defaults.locales_dir,
+        cache_dir=Path(cache) if cache else defaults.cache_dir,
+        default_language=pick("PASSERELLE_DEFAULT_LANGUAGE", "default_language") or "fr",
+        semantic_matching=_truthy(semantic, default=True),
+        workers_chat_id=int(workers) if workers else None,
+        log_message_text=_truthy(log_text, default=False),
+        extra={k: v for k, v in file_values.items() if isinstance(k, str)},
+    )
+
+
+def _truthy(value: str | None, *, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}

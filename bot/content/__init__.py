@@ -1,0 +1,1 @@
+"""Content files → validated topics; translation state; the editors' linter."""

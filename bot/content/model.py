@@ -1,0 +1,107 @@
+"""The content's domain objects: topics, glossary entries, languages, problems.
+
+These are plain frozen dataclasses so that the engine, the matcher and the linter can
+share them without knowing where they came from (files today, a CMS later).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+SOURCE_LANGUAGE = "fr"
+THEMES = ("rights", "appointments", "rules")
+FUNCTIONS = ("talk-to-a-person", "change-language", "main-menu", "delete-my-data", "crisis")
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One answer (or conversation function) in one language."""
+
+    id: str
+    lang: str
+    theme: str | None
+    title: str
+    pictogram: str
+    body: str
+    phrasings: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    glossary: tuple[str, ...] = ()
+    source: str | None = None
+    checked: date | None = None
+    status: str = "draft"
+    translated_from: str | None = None
+    path: Path = Path()
+    body_line: int = 1
+
+    @property
+    def is_function(self) -> bool:
+        return self.theme is None
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A hard word that answers may use, explained in plain words."""
+
+    id: str
+    term: str
+    means: str
+
+
+@dataclass(frozen=True)
+class Language:
+    """A served language: discovered from its content folder and `_language.yaml`."""
+
+    code: str
+    native_name: str
+    direction: Literal["ltr", "rtl"]
+    fallback: tuple[str, ...] = ()
+    max_words_per_sentence: int = 15
+    partial: bool = False
+    telegram_codes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing an editor must fix (error) or should look at (warning)."""
+
+    path: Path
+    line: int
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+
+    def describe(self, root: Path | None = None) -> str:
+        where = self.path
+        if root is not None:
+            try:
+                where = self.path.resolve().relative_to(root.resolve())
+            except ValueError:
+                pass
+        label = "ERROR" if self.severity == "error" else "warning"
+        hint = f" → {self.hint}" if self.hint else ""
+        return f"{where}:{self.line}: {label}: {self.message}{hint}"
+
+
+@dataclass(frozen=True)
+class TopicCatalogue:
+    """The topic registry (`content/topics.yaml`): ids, themes and briefs."""
+
+    themes: dict[str, tuple[str, ...]]
+    functions: tuple[str, ...]
+    briefs: dict[str, str] = field(default_factory=dict)
+
+    def theme_of(self, topic_id: str) -> str | None:
+        for theme, ids in self.themes.items():
+            if topic_id in ids:
+                return theme
+        return None
+
+    @property
+    def all_ids(self) -> tuple[str, ...]:
+        return tuple(i for ids in self.themes.values() for i in ids) + self.functions

@@ -1,0 +1,1 @@
+"""The conversation engine: events in, replies out; no channel knowledge here."""

@@ -1,0 +1,434 @@
+"""The conversation engine: one event and the person's stored state in, replies out.
+
+It knows nothing about Telegram or terminals. Crisis words are checked before anything
+else, in every state, so the emergency numbers always come first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot import __version__
+from bot.clock import Clock
+from bot.content.library import ServedTopic
+from bot.content.model import THEMES
+from bot.content.source import ContentSource
+from bot.conversation.events import Button, Event, EventKind, Reply
+from bot.conversation.person import Person
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.locale import format_day, native_name
+from bot.storage.ports import Storage
+from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS
+from bot.understanding.normalize import script_of
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "menu", "language", "person", "about", "help")
+THEME_EMOJI = {"rights": "📜", "appointments": "📅", "rules": "📋"}
+LONG_MESSAGE = 600
+FAILURES_BEFORE_OFFER = 2
+SCRIPT_LANGUAGE = {"arabic": "ar", "ethiopic": "ti", "cyrillic": "uk"}
+Gettext = Callable[[str], str]
+
+
+def _noop(message: str) -> str:
+    """Marks a string for extraction without translating it here."""
+    return message
+
+
+THEME_NAMES = {"rights": _noop("Rights"), "appointments": _noop("Appointments"),
+               "rules": _noop("Rules")}
+
+
+class Engine:
+    """Decides what to say. Channels call `handle` for every event they receive."""
+
+    def __init__(
+        self, content: ContentSource, storage: Storage, catalogs: Catalogs, clock: Clock,
+        default_language: str = "fr",
+    ) -> None:
+        self._content = content
+        self._storage = storage
+        self._catalogs = catalogs
+        self._clock = clock
+        self._default_language = default_language
+
+    # -- entry point ----------------------------------------------------------------------
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Never raises: a failure becomes a kind apology in the person's language."""
+        language = self._default_language
+        try:
+            person = await self._storage.person(event.ref, self._clock.now())
+            language = person.language or self._guess_language(event)
+            person = replace(person, last_seen_at=self._clock.now())
+            replies, person = await self._dispatch(event, person, language)
+            if person.id >= 0:
+                await self._storage.save_person(person)
+            return replies
+        except Exception:
+            log.exception("engine failed on a %s event", event.kind.value)
+            _ = self._gettext(language)
+            return [self._text(language, _("Sorry, something went wrong on my side. "
+                                           "Please try again."), self._menu_row(language))]
+
+    async def _dispatch(
+        self, event: Event, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        if event.kind is EventKind.TEXT and self._snapshot.matcher.is_crisis(event.text):
+            return self._crisis(language), replace(person, language=language)
+        if event.kind is EventKind.COMMAND:
+            return await self._command(event, person, language)
+        if event.kind is EventKind.BUTTON:
+            return await self._button(event.action, person, language)
+        if event.kind is EventKind.MEDIA:
+            return [self._media(event.media, language)], replace(person, language=language)
+        return await self._typed(event.text, person, language)
+
+    # -- commands and buttons -------------------------------------------------------------
+
+    async def _command(
+        self, event: Event, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        _ = self._gettext(language)
+        command = event.command
+        person = replace(person, language=language, pending=None)
+        if command == "start":
+            return [self._greeting(language), self._language_picker(language)], person
+        if command == "menu":
+            return [self._main_menu(language)], person
+        if command == "language":
+            return [self._language_picker(language)], person
+        if command == "person":
+            return [self._talk_to_person(language)], person
+        if command == "about":
+            return [self._about(language)], person
+        if command == "help":
+            return [self._help(language)], person
+        text = _("I do not know this command. Here is the menu.")
+        return [self._text(language, text), self._main_menu(language)], person
+
+    async def _button(
+        self, action: str, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        kind, _sep, value = action.partition(":")
+        library = self._snapshot.library
+        if kind == "lang" and value in library.languages:
+            person = replace(person, language=value, pending=None)
+            return [self._language_set(value), self._main_menu(value)], person
+        person = replace(person, language=language)
+        if kind == "menu":
+            return [self._main_menu(language)], replace(person, pending=None)
+        if kind == "theme" and value in library.catalogue.themes:
+            return [self._theme(value, language)], person
+        if kind == "topic":
+            return await self._answer_or_function(value, person, language)
+        if kind == "person":
+            return [self._talk_to_person(language)], person
+        if kind == "languages":
+            return [self._language_picker(language)], person
+        if kind == "fb":
+            return await self._feedback(value, person, language)
+        if kind == "gloss":
+            return [self._glossary(value, language)], person
+        if kind == "forget":
+            return await self._forget(value, person, language)
+        _ = self._gettext(language)
+        return [self._text(language, _("This button is no longer valid. Here is the menu.")),
+                self._main_menu(language)], person
+
+    async def _feedback(
+        self, value: str, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        topic_id, _sep, verdict = value.rpartition(":")
+        _ = self._gettext(language)
+        if topic_id and verdict in {"1", "0"}:
+            await self._storage.record_feedback(
+                person.id, topic_id, language, verdict == "1", self._clock.now()
+            )
+        if verdict == "0":
+            text = _("Thank you. I am sorry this did not help. A person can help you.")
+            return [self._text(language, text, self._menu_row(language))], person
+        return [self._text(language, _("Thank you for your answer!"),
+                           self._menu_row(language))], person
+
+    async def _forget(
+        self, value: str, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        _ = self._gettext(language)
+        if value == "yes":
+            await self._storage.forget_person(person.id)
+            text = _("Done. I have deleted everything I stored about you. "
+                     "Send /start to begin again.")
+            return [self._text(language, text)], replace(person, id=-1)
+        return [self._text(language, _("Nothing was deleted."), self._menu_row(language))], \
+            replace(person, pending=None)
+
+    # -- typed text -----------------------------------------------------------------------
+
+    async def _typed(self, text: str, person: Person, language: str) -> tuple[list[Reply], Person]:
+        _ = self._gettext(language)
+        person = replace(person, language=language)
+        if not text.strip():
+            return [self._main_menu(language)], person
+        if len(text) > LONG_MESSAGE:
+            note = _("Your message is long. I understand short questions best. "
+                     "Please write your question in a few words, or talk to a person.")
+            return [self._text(language, note, self._menu_row(language))], person
+        result = self._snapshot.matcher.match(text)
+        if result.topic == CHANGE_LANGUAGE and result.language:
+            person = replace(person, language=result.language, pending=None, failed_matches=0)
+            return [self._language_set(result.language), self._main_menu(result.language)], person
+        if result.topic is not None:
+            person = replace(person, failed_matches=0)
+            return await self._answer_or_function(result.topic, person, language)
+        failures = person.failed_matches + 1
+        person = replace(person, failed_matches=failures)
+        replies: list[Reply] = []
+        if result.alternatives:
+            replies.append(self._did_you_mean(result.alternatives, language))
+        else:
+            text_unknown = _("Sorry, I did not understand. Try other words, "
+                             "choose a theme, or talk to a person.")
+            replies.append(self._text(language, text_unknown, self._menu_row(language)))
+        if failures >= FAILURES_BEFORE_OFFER:
+            offer = _("I still do not understand. A person can help you.")
+            replies.append(self._text(language, offer, (
+                (Button("💬 " + _("Talk to a person"), "person"),),)))
+        return replies, person
+
+    async def _answer_or_function(
+        self, topic_id: str, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        if topic_id == CRISIS:
+            return self._crisis(language), person
+        if topic_id == "talk-to-a-person":
+            return [self._talk_to_person(language)], person
+        if topic_id == CHANGE_LANGUAGE:
+            return [self._language_picker(language)], person
+        if topic_id == "main-menu":
+            return [self._main_menu(language)], person
+        if topic_id == "delete-my-data":
+            return [self._confirm_forget(language)], replace(person, pending="confirm-delete")
+        served = self._snapshot.library.served(language, topic_id)
+        if served is None or served.topic.is_function:
+            return [self._main_menu(language)], person
+        await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
+        return [self._answer(served, language)], person
+
+    # -- reply builders -------------------------------------------------------------------
+
+    @property
+    def _snapshot(self):  # type: ignore[no-untyped-def]
+        return self._content.current
+
+    def _gettext(self, language: str) -> Gettext:
+        return self._catalogs.get(language).gettext
+
+    def _guess_language(self, event: Event) -> str:
+        languages = self._snapshot.library.languages
+        hint = (event.language_hint or "").split("-")[0].lower()
+        if event.kind is EventKind.TEXT:
+            by_script = SCRIPT_LANGUAGE.get(script_of(event.text))
+            if by_script in languages:
+                return by_script
+        if hint in languages:
+            return hint
+        for code, language in languages.items():
+            if hint and hint in language.telegram_codes:
+                return code
+        return self._default_language
+
+    def _text(
+        self, language: str, text: str, buttons: tuple[tuple[Button, ...], ...] = ()
+    ) -> Reply:
+        return Reply("message", language, {"text": text}, None, buttons)
+
+    def _menu_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
+        _ = self._gettext(language)
+        return ((Button("🏠 " + _("Menu"), "menu"), Button("💬 " + _("Talk to a person"), "person")),)
+
+    def _greeting(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        text = _("Hello! I am Passerelle. I answer your questions about your rights, "
+                 "your appointments and the rules in Belgium.")
+        return self._text(language, text)
+
+    def _language_picker(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        library = self._snapshot.library
+        ordered = sorted(library.languages, key=lambda code: (code != language, code))
+        buttons = tuple(
+            (Button(("✓ " if code == language else "") + native_name(code), f"lang:{code}"),)
+            for code in ordered
+        )
+        return self._text(language, "🌐 " + _("Choose your language:"), buttons)
+
+    def _language_set(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        text = _("Your language is now {language}. Change it at any time with /language.")
+        return self._text(language, text.format(language=native_name(language)))
+
+    def _main_menu(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        buttons = tuple(
+            (Button(f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip(),
+                    f"theme:{theme}"),)
+            for theme in THEMES if theme in self._snapshot.library.catalogue.themes
+        ) + ((Button("💬 " + _("Talk to a person"), "person"),
+              Button("🌐 " + _("Language"), "languages")),)
+        text = _("What is your question about? Choose a theme, or type your question.")
+        return self._text(language, text, buttons)
+
+    def _theme(self, theme: str, language: str) -> Reply:
+        _ = self._gettext(language)
+        library = self._snapshot.library
+        buttons: list[tuple[Button, ...]] = []
+        for topic_id in library.theme_topics(theme):
+            served = library.served(language, topic_id)
+            if served is not None:
+                buttons.append((self._topic_button(served),))
+        buttons.append((Button("🏠 " + _("Menu"), "menu"),))
+        title = f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip()
+        return self._text(language, f"{title}\n" + _("Choose a topic:"), tuple(buttons))
+
+    def _topic_button(self, served: ServedTopic) -> Button:
+        emoji = self._snapshot.library.pictogram_emoji.get(served.topic.pictogram, "")
+        return Button(f"{emoji} {served.topic.title}".strip(), f"topic:{served.topic.id}")
+
+    def _answer(self, served: ServedTopic, language: str) -> Reply:
+        _ = self._gettext(language)
+        library = self._snapshot.library
+        topic = served.topic
+        notices: list[str] = []
+        if served.is_fallback:
+            notices.append(_("This answer is not yet in your language. Here it is in {language}.")
+                           .format(language=native_name(topic.lang)))
+        elif library.is_outdated(topic):
+            notices.append(_("This translation may be older than the French version."))
+        buttons: list[tuple[Button, ...]] = [(
+            Button("👍", f"fb:{topic.id}:1"), Button("👎", f"fb:{topic.id}:0"))]
+        for related_id in topic.related[:3]:
+            related = library.served(language, related_id)
+            if related is not None and not related.topic.is_function:
+                buttons.append((self._topic_button(related),))
+        glossary = [library.glossary_entry(topic.lang, g) for g in topic.glossary[:3]]
+        terms = tuple(Button(f"❓ {entry.term}", f"gloss:{entry.id}") for entry in glossary
+                      if entry is not None)
+        if terms:
+            buttons.append(terms)
+        buttons.extend(self._menu_row(language))
+        context = {
+            "title": topic.title,
+            "body": topic.body,
+            "checked": format_day(topic.checked, language) if topic.checked else "",
+            "checked_label": _("Checked on"),
+            "source": topic.source or "",
+            "source_label": _("Official source"),
+            "helped": _("Did this help?"),
+            "notices": notices,
+            "direction": library.languages[topic.lang].direction
+            if topic.lang in library.languages else "ltr",
+        }
+        return Reply("answer", topic.lang if served.is_fallback else language, context,
+                     topic.pictogram or None, tuple(buttons))
+
+    def _glossary(self, entry_id: str, language: str) -> Reply:
+        entry = self._snapshot.library.glossary_entry(language, entry_id)
+        if entry is None:
+            return self._main_menu(language)
+        return Reply("glossary", language, {"term": entry.term, "means": entry.means}, None,
+                     self._menu_row(language))
+
+    def _did_you_mean(self, alternatives: tuple[str, ...], language: str) -> Reply:
+        _ = self._gettext(language)
+        library = self._snapshot.library
+        buttons: list[tuple[Button, ...]] = []
+        for topic_id in alternatives[:3]:
+            served = library.served(language, topic_id)
+            if served is None:
+                continue
+            if served.topic.is_function:
+                buttons.append((Button(served.topic.title, f"topic:{topic_id}"),))
+            else:
+                buttons.append((self._topic_button(served),))
+        buttons.extend(self._menu_row(language))
+        return self._text(language, _("Did you mean:"), tuple(buttons))
+
+    def _crisis(self, language: str) -> list[Reply]:
+        _ = self._gettext(language)
+        served = self._snapshot.library.served(language, CRISIS)
+        body = served.topic.body if served else ""
+        context = {
+            "numbers": _("Emergency: call 112. Suicide line: 1813 (Flanders), "
+                         "0800 32 123 (Wallonia and Brussels). Free, day and night."),
+            "body": body,
+            "offer": _("Do you want to talk to a person?"),
+            "direction": "rtl" if language == "ar" else "ltr",
+        }
+        buttons = ((Button("💬 " + _("Talk to a person"), "person"),),
+                   (Button("🏠 " + _("Menu"), "menu"),))
+        return [Reply("crisis", language, context, None, buttons)]
+
+    def _talk_to_person(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        text = _("Soon a social worker will answer you here, in this chat. Until then, "
+                 "call or visit your CPAS. In danger, call 112.")
+        return self._text(language, "💬 " + text, ((Button("🏠 " + _("Menu"), "menu"),),))
+
+    def _confirm_forget(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        served = self._snapshot.library.served(language, "delete-my-data")
+        explanation = served.topic.body if served and served.topic.body else ""
+        question = _("Do you want me to forget you? I will delete your language and history.")
+        buttons = ((Button("🗑 " + _("Yes, delete"), "forget:yes"),
+                    Button(_("No"), "forget:no")),)
+        return Reply("confirm", language, {"body": explanation, "question": question},
+                     None, buttons)
+
+    def _about(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        library = self._snapshot.library
+        latest = library.latest_checked
+        text = _("Passerelle {version}: free, open-source information point for newcomers "
+                 "in Belgium. Content version {content}, checked up to {date}. "
+                 "I store your chat number, language, dates and the answers you viewed; "
+                 "never the text of your messages.").format(
+            version=__version__, content=library.version,
+            date=format_day(latest, language) if latest else "-")
+        return self._text(language, "ℹ️ " + text, self._menu_row(language))
+
+    def _help(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        text = _("Type your question in your own words, or use the buttons. "
+                 "Commands: /menu, /language, /person, /about.")
+        return self._text(language, text, self._menu_row(language))
+
+    def _media(self, media: str, language: str) -> Reply:
+        _ = self._gettext(language)
+        if media in {"voice", "audio", "video_note"}:
+            text = _("I cannot listen to voice messages. Please use the buttons or type a few "
+                     "words. A person can help you too.")
+        elif media == "location":
+            text = _("Thank you. I do not use locations. Please use the buttons or type "
+                     "your question.")
+        else:
+            text = _("I can only read text. Please use the buttons or type your question.")
+        return self._text(language, text, self._menu_row(language))
+
+    def command_descriptions(self, language: str) -> list[tuple[str, str]]:
+        """The commands and their descriptions, for a channel's command menu."""
+        _ = self._gettext(language)
+        return [
+            ("start", _("Start again")),
+            ("menu", _("Main menu")),
+            ("language", _("Change language")),
+            ("person", _("Talk to a person")),
+            ("about", _("About Passerelle")),
+            ("help", _("Help")),
+        ]
+
+    def languages(self) -> list[str]:
+        return sorted(self._snapshot.library.languages)

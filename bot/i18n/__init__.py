@@ -1,0 +1,1 @@
+"""gettext catalogs via babel, and locale helpers (dates, language names, direction)."""

@@ -1,0 +1,1 @@
+"""Storage ports (Protocols) and their SQLite implementation with migrations."""

@@ -1,0 +1,167 @@
+"""SQLite storage through aiosqlite: WAL, foreign keys, versioned migrations.
+
+Migrations are the numbered `migrations/NNNN_*.sql` files, applied in order inside a
+transaction and recorded in `PRAGMA user_version`, so an old database file upgrades
+itself on start and a half-applied migration never stays behind.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.conversation.person import Mode, Person, PersonRef
+
+MIGRATIONS = "bot.storage.migrations"
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files(MIGRATIONS).iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class SqliteStorage:
+    """The one storage implementation for now; `:memory:` gives a fast test store."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteStorage:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        storage = cls(connection)
+        await storage.migrate()
+        return storage
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the file's version; return the new version."""
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        current = int(row[0]) if row else 0
+        for version, script in _migrations():
+            if version <= current:
+                continue
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(script):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {version:d}")
+                await self._db.execute("COMMIT")
+            except Exception:
+                await self._db.execute("ROLLBACK")
+                raise
+            current = version
+        return current
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # -- people ---------------------------------------------------------------------------
+
+    async def person(self, ref: PersonRef, now: datetime) -> Person:
+        await self._db.execute(
+            "INSERT INTO people (channel, address, created_at, last_seen_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (channel, address) DO NOTHING",
+            (ref.channel, ref.address, now.isoformat(), now.isoformat()),
+        )
+        async with self._db.execute(
+            "SELECT * FROM people WHERE channel = ? AND address = ?", (ref.channel, ref.address)
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return Person(
+            id=row["id"],
+            ref=ref,
+            language=row["language"],
+            mode=Mode(row["mode"]),
+            failed_matches=row["failed_matches"],
+            pending=row["pending"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
+        )
+
+    async def save_person(self, person: Person) -> None:
+        await self._db.execute(
+            "UPDATE people SET language = ?, mode = ?, failed_matches = ?, pending = ?,"
+            " last_seen_at = ? WHERE id = ?",
+            (person.language, person.mode.value, person.failed_matches, person.pending,
+             person.last_seen_at.isoformat(), person.id),
+        )
+
+    async def forget_person(self, person_id: int) -> None:
+        await self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+
+    # -- activity -------------------------------------------------------------------------
+
+    async def record_view(self, person_id: int, topic_id: str, lang: str, at: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO topic_views (person_id, topic_id, lang, viewed_at) VALUES (?, ?, ?, ?)",
+            (person_id, topic_id, lang, at.isoformat()),
+        )
+
+    async def record_feedback(
+        self, person_id: int, topic_id: str, lang: str, helpful: bool, at: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO feedback (person_id, topic_id, lang, helpful, given_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (person_id, topic_id, lang, int(helpful), at.isoformat()),
+        )
+
+    async def recent_views(self, person_id: int, limit: int = 5) -> list[str]:
+        async with self._db.execute(
+            "SELECT topic_id FROM topic_views WHERE person_id = ?"
+            " ORDER BY viewed_at DESC, rowid DESC LIMIT ?",
+            (person_id, limit),
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def feedback_counts(self) -> dict[tuple[str, bool], int]:
+        """Aggregated 👍/👎 per topic, for editors' reports."""
+        async with self._db.execute(
+            "SELECT topic_id, helpful, COUNT(*) FROM feedback GROUP BY topic_id, helpful"
+        ) as cursor:
+            return {(row[0], bool(row[1])): row[2] for row in await cursor.fetchall()}
+
+    # -- media cache ----------------------------------------------------------------------
+
+    async def remote_id(self, channel: str, asset: str, fingerprint: str) -> str | None:
+        async with self._db.execute(
+            "SELECT remote_id FROM media_cache WHERE channel = ? AND asset = ? AND fingerprint = ?",
+            (channel, asset, fingerprint),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def remember_remote_id(
+        self, channel: str, asset: str, fingerprint: str, remote_id: str
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO media_cache (channel, asset, fingerprint, remote_id) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (channel, asset) DO UPDATE SET fingerprint = excluded.fingerprint,"
+            " remote_id = excluded.remote_id",
+            (channel, asset, fingerprint, remote_id),
+        )
+
+    async def forget_remote_id(self, channel: str, asset: str) -> None:
+        await self._db.execute(
+            "DELETE FROM media_cache WHERE channel = ? AND asset = ?", (channel, asset)
+        )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (our migrations have no ';' inside strings)."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -1,0 +1,1 @@
+"""Understanding typed text: normalisation per script, matching, crisis and language names."""

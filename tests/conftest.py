@@ -1,0 +1,16 @@
+"""Shared fixtures: the loopback Bot API server and the real content, built once."""
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+import pytest  # noqa: E402
+
+from bot.bootstrap import make_embedder  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.content.source import ContentSource  # noqa: E402
+from tests.factory import CONTENT  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def content_source() -> ContentSource:
+    """The real content with the real matcher (embeddings cached under var/cache)."""
+    return ContentSource(CONTENT, make_embedder(Settings()))

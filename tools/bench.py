@@ -1,0 +1,137 @@
+"""`make bench`: how well Passerelle finds the right answer, on the development set.
+
+Runs `passerelle match --batch` (the real command line) on shared/eval/dev.jsonl and
+reports per language: top-1 and top-3 accuracy, the share of out-of-scope questions that
+were answered with a topic (should be low), and crisis recall (must be 100 %). A plain
+baseline (BM25 over character 3-grams of the same content) is printed beside it, so the
+numbers mean something. Also reports matching speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from rank_bm25 import BM25Okapi
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = Path(os.environ.get("PASSERELLE_DEV_SET", ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+sys.path.insert(0, str(ROOT))
+
+from bot.content.loader import load_content  # noqa: E402
+from bot.understanding.normalize import normalize  # noqa: E402
+
+
+def load_dev() -> list[dict[str, str]]:
+    return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+
+
+def run_matcher(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, object]], float]:
+    payload = "".join(json.dumps({"id": r["id"], "lang": r["lang"], "text": r["text"]},
+                                 ensure_ascii=False) + "\n" for r in rows)
+    command = [sys.executable, "-m", "bot", "match", "--batch"]
+    subprocess.run(command, input="", text=True, cwd=ROOT, check=True, capture_output=True)
+    started = time.perf_counter()
+    out = subprocess.run(command, input=payload, text=True, cwd=ROOT, check=True,
+                         capture_output=True).stdout
+    elapsed = time.perf_counter() - started
+    return {r["id"]: r for r in map(json.loads, out.splitlines())}, elapsed
+
+
+def grams(text: str) -> list[str]:
+    padded = f" {normalize(text)} "
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+def baseline(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
+    """BM25 over character 3-grams of every phrasing, title and keyword; no thresholds
+    beyond one tuned-by-eye cut-off for 'no answer'."""
+    library, _ = load_content(ROOT / "content")
+    documents: list[list[str]] = []
+    owners: list[str] = []
+    for topic in library.topics.values():
+        for text in (topic.title, *topic.phrasings, *topic.keywords):
+            documents.append(grams(text))
+            owners.append(topic.id)
+    bm25 = BM25Okapi(documents)
+    results = {}
+    for row in rows:
+        scores = bm25.get_scores(grams(row["text"]))
+        best: dict[str, float] = defaultdict(float)
+        for owner, score in zip(owners, scores, strict=True):
+            best[owner] = max(best[owner], float(score))
+        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        top, score = ranked[0]
+        results[row["id"]] = {"topic": top if score > 25 else None,
+                              "alternatives": [t for t, _ in ranked[1:3]]}
+    return results
+
+
+def measure(rows: list[dict[str, str]], results: dict[str, dict[str, object]],
+            written: set[str]) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        lang, expected = row["lang"], row["expected"]
+        result = results[row["id"]]
+        topic = result.get("topic")
+        alternatives = list(result.get("alternatives") or [])  # type: ignore[call-overload]
+        for key in (lang, "all"):
+            if expected == "none":
+                table[key]["oos_answered"].append(int(topic is not None))
+                continue
+            if expected not in written:
+                table[key]["not_written"].append(1)
+                continue
+            table[key]["top1"].append(int(topic == expected))
+            table[key]["top3"].append(int(expected == topic or expected in alternatives[:3]))
+            if expected == "crisis":
+                table[key]["crisis"].append(int(topic == "crisis"))
+    summary: dict[str, dict[str, float]] = {}
+    for key, values in table.items():
+        summary[key] = {name: (100.0 * sum(v) / len(v) if name != "not_written" else len(v))
+                        for name, v in values.items() if v}
+        summary[key]["n"] = sum(len(v) for name, v in values.items() if name != "not_written")
+    return summary
+
+
+def print_table(title: str, summary: dict[str, dict[str, float]]) -> None:
+    print(f"\n{title}")
+    print(f"{'lang':<5} {'n':>3} {'top-1':>7} {'top-3':>7} {'out-of-scope answered':>22} "
+          f"{'crisis recall':>14} {'not yet written':>16}")
+    for key in sorted(summary, key=lambda k: (k == "all", k)):
+        row = summary[key]
+
+        def cell(name: str, width: int) -> str:
+            return f"{row[name]:>{width - 2}.1f} %" if name in row else f"{'-':>{width}}"
+
+        print(f"{key:<5} {int(row['n']):>3} {cell('top1', 7)} {cell('top3', 7)} "
+              f"{cell('oos_answered', 22)} {cell('crisis', 14)} "
+              f"{int(row.get('not_written', 0)):>16}")
+
+
+def main() -> int:
+    if not DEV.exists():
+        print(f"No development set at {DEV} (set PASSERELLE_DEV_SET).")
+        return 1
+    rows = load_dev()
+    library, _ = load_content(ROOT / "content")
+    written = {topic_id for (_, topic_id) in library.topics}
+    results, elapsed = run_matcher(rows)
+    print(f"Development set: {len(rows)} questions in {len(set(r['lang'] for r in rows))} "
+          f"languages ({DEV}).")
+    print_table("Passerelle matcher (rapidfuzz + multilingual-e5-small):",
+                measure(rows, results, written))
+    print_table("Baseline (BM25 over character 3-grams, same content):",
+                measure(rows, baseline(rows), written))
+    print(f"\nSpeed: {1000 * elapsed / len(rows):.1f} ms per question through "
+          "`passerelle match --batch` (start-up included, embedding cache warm).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
