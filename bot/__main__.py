@@ -96,8 +96,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_telegram(settings: Settings) -> int:
-    from bot.bootstrap import build  # noqa: PLC0415 - keep `match` start-up light
-    from bot.channels.telegram.adapter import TelegramChannel  # noqa: PLC0415
+    from bot.bootstrap import build
+    from bot.channels.telegram.adapter import TelegramChannel
 
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -107,7 +107,7 @@ def _run_telegram(settings: Settings) -> int:
     channel = TelegramChannel(settings, app.engine, app.storage, app.content)
     watcher = loop.create_task(app.content.watch())
     try:
-        import signal  # noqa: PLC0415
+        import signal
 
         loop.add_signal_handler(signal.SIGHUP,
                                 lambda: loop.create_task(app.content.reload()))
@@ -122,8 +122,8 @@ def _run_telegram(settings: Settings) -> int:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bootstrap import build  # noqa: PLC0415
-    from bot.channels.terminal import TerminalChat  # noqa: PLC0415
+    from bot.bootstrap import build
+    from bot.channels.terminal import TerminalChat
 
     async def session() -> None:
         app = await build(settings)
@@ -140,7 +140,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _match(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bootstrap import load_content_source  # noqa: PLC0415
+    from bot.bootstrap import load_content_source
 
     matcher = load_content_source(settings).current.matcher
     if not args.batch:
@@ -163,8 +163,8 @@ def _match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.content.lint import lint, translation_problems, translation_report  # noqa: PLC0415
-    from bot.content.loader import load_content  # noqa: PLC0415
+    from bot.content.lint import lint, translation_problems, translation_report
+    from bot.content.loader import load_content
 
     root = settings.content_dir
     library, problems = load_content(root)
@@ -188,8 +188,8 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_stamp(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.content.loader import load_content  # noqa: PLC0415
-    from bot.content.stamp import stamp  # noqa: PLC0415
+    from bot.content.loader import load_content
+    from bot.content.stamp import stamp
 
     library, _problems = load_content(settings.content_dir)
     written = stamp(library, args.lang, args.topics or None)
@@ -200,8 +200,8 @@ def _content_stamp(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_minor_edit(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.content.loader import load_content  # noqa: PLC0415
-    from bot.content.stamp import minor_edit  # noqa: PLC0415
+    from bot.content.loader import load_content
+    from bot.content.stamp import minor_edit
 
     library, _problems = load_content(settings.content_dir)
     try:
@@ -215,8 +215,8 @@ def _content_minor_edit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bootstrap import build, load_content_source  # noqa: PLC0415
-    from bot.channels.preview import page, preview_topic, screenshot  # noqa: PLC0415
+    from bot.bootstrap import build, load_content_source
+    from bot.channels.preview import page, preview_topic, screenshot
 
     content = load_content_source(settings)
     library = content.current.library

@@ -106,7 +106,7 @@ def print_table(title: str, summary: dict[str, dict[str, float]]) -> None:
     for key in sorted(summary, key=lambda k: (k == "all", k)):
         row = summary[key]
 
-        def cell(name: str, width: int) -> str:
+        def cell(name: str, width: int, row: dict[str, float] = row) -> str:
             return f"{row[name]:>{width - 2}.1f} %" if name in row else f"{'-':>{width}}"
 
         print(f"{key:<5} {int(row['n']):>3} {cell('top1', 7)} {cell('top3', 7)} "

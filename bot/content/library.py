@@ -44,6 +44,7 @@ class ContentLibrary:
     pictograms: dict[str, Path]
     version: str
     pictogram_emoji: dict[str, str]
+    out_of_scope: tuple[str, ...] = ()
 
     def served(self, lang: str, topic_id: str) -> ServedTopic | None:
         """The topic in `lang`, else along the language's fallback chain."""
@@ -64,7 +65,7 @@ class ContentLibrary:
             return False
         source = self.topics.get((SOURCE_LANGUAGE, topic.id))
         if source is None or topic.translated_from is None:
-            return topic.translated_from is None and source is not None
+            return False  # unknown is reported by `content check`, not guessed at the person
         return topic.translated_from != source_hash(source)
 
     def glossary_entry(self, lang: str, entry_id: str) -> GlossaryEntry | None:

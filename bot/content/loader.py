@@ -11,7 +11,7 @@ import hashlib
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from babel import Locale, UnknownLocaleError
@@ -30,6 +30,7 @@ from bot.content.model import (
 MAX_BODY_CHARS = 3000  # leaves room in Telegram's 4096 for title, date, source and notices
 LANGUAGE_FILE = "_language.yaml"
 GLOSSARY_FILE = "glossary.yaml"
+OUT_OF_SCOPE_FILE = "out-of-scope.yaml"
 TRANSLATED_FROM = re.compile(r"^fr@[0-9a-f]{10}$")
 REQUIRED = ("id", "title", "pictogram", "phrasings", "keywords", "status")
 KNOWN = {
@@ -69,6 +70,7 @@ def load_content(root: Path) -> tuple[ContentLibrary, list[Problem]]:
         pictograms=pictograms,
         version=content_version(root),
         pictogram_emoji=emoji,
+        out_of_scope=_load_out_of_scope(root / OUT_OF_SCOPE_FILE, problems),
     )
     problems.extend(_cross_check(library))
     return library, problems
@@ -142,7 +144,7 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         problems.append(Problem(folder, 1, f"'{code}' is not a language code babel knows",
                                 "name the folder with an ISO 639 code such as 'uk'"))
         return None
-    direction = "rtl" if locale.text_direction == "rtl" else "ltr"
+    direction: Literal["ltr", "rtl"] = "rtl" if locale.text_direction == "rtl" else "ltr"
     return Language(
         code=code,
         native_name=str(locale.get_display_name(code) or code),
@@ -153,6 +155,15 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         telegram_codes=tuple(settings.get("telegram_codes", (code,))),
         names=tuple(str(name) for name in settings.get("names", ())),
     )
+
+
+def _load_out_of_scope(path: Path, problems: list[Problem]) -> tuple[str, ...]:
+    """Examples of messages the bot should not answer with a topic (optional file)."""
+    if not path.exists():
+        return ()
+    data = _read_yaml(path, problems) or {}
+    examples = data.get("examples", []) if isinstance(data, dict) else []
+    return tuple(str(example) for example in examples if str(example).strip())
 
 
 def _load_glossary(path: Path, problems: list[Problem]) -> dict[str, GlossaryEntry]:
@@ -211,14 +222,16 @@ def _load_topic(
                                     "see docs/content-format.md for every field"))
     for name in meta:
         if name not in KNOWN:
+            known = ", ".join(sorted(KNOWN))
             problems.append(Problem(path, where(name), f"unknown field '{name}'",
-                                    f"remove it or check its spelling; known: {', '.join(sorted(KNOWN))}"))
+                                    f"remove it or check its spelling; known: {known}"))
     topic_id = str(meta.get("id", path.stem))
     if topic_id != path.stem:
         problems.append(Problem(path, where("id"), f"id '{topic_id}' differs from the file name",
                                 f"rename the file to {topic_id}.md or fix the id"))
     if topic_id not in catalogue.all_ids:
-        problems.append(Problem(path, where("id"), f"'{topic_id}' is not a topic of content/topics.yaml",
+        problems.append(Problem(path, where("id"),
+                                f"'{topic_id}' is not a topic of content/topics.yaml",
                                 "use an existing id, or add the topic to topics.yaml first"))
     status = str(meta.get("status", "draft"))
     if status not in {"draft", "reviewed"}:
@@ -234,14 +247,14 @@ def _load_topic(
     if source is not None and not str(source).startswith("https://"):
         problems.append(Problem(path, where("source"), "the source must be an https:// address",
                                 "link the official page the answer is based on"))
-    if not is_function or body.strip():
-        if topic_id not in ("change-language", "main-menu"):
-            if not source:
-                problems.append(Problem(path, 2, "the answer has no official source",
-                                        "add 'source: https://…' with an official page"))
-            if checked is None:
-                problems.append(Problem(path, 2, "the answer has no 'checked' date",
-                                        "add 'checked: YYYY-MM-DD', the day you checked the facts"))
+    states_facts = (not is_function or body.strip()) and topic_id not in (
+        "change-language", "main-menu")
+    if states_facts and not source:
+        problems.append(Problem(path, 2, "the answer has no official source",
+                                "add 'source: https://…' with an official page"))
+    if states_facts and checked is None:
+        problems.append(Problem(path, 2, "the answer has no 'checked' date",
+                                "add 'checked: YYYY-MM-DD', the day you checked the facts"))
     translated_from = meta.get("translated_from")
     if lang != SOURCE_LANGUAGE and translated_from is not None and not TRANSLATED_FROM.match(
         str(translated_from)

@@ -6,6 +6,7 @@ share them without knowing where they came from (files today, a CMS later).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -79,10 +80,8 @@ class Problem:
     def describe(self, root: Path | None = None) -> str:
         where = self.path
         if root is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 where = self.path.resolve().relative_to(root.resolve())
-            except ValueError:
-                pass
         label = "ERROR" if self.severity == "error" else "warning"
         hint = f" → {self.hint}" if self.hint else ""
         return f"{where}:{self.line}: {label}: {self.message}{hint}"

@@ -11,7 +11,8 @@ import re
 
 _URL = re.compile(r"https?://\S+|\[([^\]]*)\]\([^)]*\)")
 _END = re.compile(r"([.!?…؟።፧]+)(?=\s|$)|([؟።፧])")
-_ABBREVIATIONS = {"p.ex", "ex", "etc", "bv", "e.g", "i.e", "art", "nr", "n°", "dr", "mr", "mme", "st"}
+_ABBREVIATIONS = {"p.ex", "ex", "etc", "bv", "e.g", "i.e", "art", "nr", "n°", "dr", "mr", "mme",
+                  "st"}
 _WORD = re.compile(r"[^\s*_`()\[\]«»\"“”„:;,–—/]+")
 
 

@@ -74,7 +74,7 @@ class ContentSource:
 
     async def watch(self) -> None:
         """Reload whenever a content file changes (runs until cancelled)."""
-        from watchfiles import awatch  # noqa: PLC0415 - only the running bot needs it
+        from watchfiles import awatch
 
         async for _changes in awatch(self._root, debounce=1000):
             await self.reload()

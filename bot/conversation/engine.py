@@ -14,7 +14,7 @@ from bot import __version__
 from bot.clock import Clock
 from bot.content.library import ServedTopic
 from bot.content.model import THEMES
-from bot.content.source import ContentSource
+from bot.content.source import ContentSource, Snapshot
 from bot.conversation.events import Button, Event, EventKind, Reply
 from bot.conversation.person import Person
 from bot.i18n.catalogs import Catalogs
@@ -221,7 +221,7 @@ class Engine:
     # -- reply builders -------------------------------------------------------------------
 
     @property
-    def _snapshot(self):  # type: ignore[no-untyped-def]
+    def _snapshot(self) -> Snapshot:
         return self._content.current
 
     def _gettext(self, language: str) -> Gettext:
@@ -232,7 +232,7 @@ class Engine:
         hint = (event.language_hint or "").split("-")[0].lower()
         if event.kind is EventKind.TEXT:
             by_script = SCRIPT_LANGUAGE.get(script_of(event.text))
-            if by_script in languages:
+            if by_script is not None and by_script in languages:
                 return by_script
         if hint in languages:
             return hint
@@ -248,7 +248,8 @@ class Engine:
 
     def _menu_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
         _ = self._gettext(language)
-        return ((Button("🏠 " + _("Menu"), "menu"), Button("💬 " + _("Talk to a person"), "person")),)
+        return ((Button("🏠 " + _("Menu"), "menu"),
+                 Button("💬 " + _("Talk to a person"), "person")),)
 
     def _greeting(self, language: str) -> Reply:
         _ = self._gettext(language)
@@ -273,12 +274,13 @@ class Engine:
 
     def _main_menu(self, language: str) -> Reply:
         _ = self._gettext(language)
-        buttons = tuple(
-            (Button(f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip(),
-                    f"theme:{theme}"),)
-            for theme in THEMES if theme in self._snapshot.library.catalogue.themes
-        ) + ((Button("💬 " + _("Talk to a person"), "person"),
-              Button("🌐 " + _("Language"), "languages")),)
+        buttons = (
+            *((Button(f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip(),
+                      f"theme:{theme}"),)
+              for theme in THEMES if theme in self._snapshot.library.catalogue.themes),
+            (Button("💬 " + _("Talk to a person"), "person"),
+             Button("🌐 " + _("Language"), "languages")),
+        )
         text = _("What is your question about? Choose a theme, or type your question.")
         return self._text(language, text, buttons)
 

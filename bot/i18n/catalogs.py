@@ -36,7 +36,7 @@ class Catalogs:
             self._cache[lang] = self._load(lang)
         return self._cache[lang]
 
-    def gettext(self, lang: str, message: str) -> str:
+    def translate(self, lang: str, message: str) -> str:
         return self.get(lang).gettext(message)
 
     def _load(self, lang: str) -> gettext.NullTranslations:

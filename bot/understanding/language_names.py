@@ -11,7 +11,6 @@ from rapidfuzz import fuzz, process
 
 from bot.understanding.normalize import normalize
 
-
 _FILLERS = {"in", "en", "naar", "to", "please", "svp", "alstublieft", "graag", "langue",
             "language", "taal", "بال", "باللغه", "لغه"}
 

@@ -88,7 +88,7 @@ async def test_free_text_in_each_language_is_answered_in_the_chosen_language(
         "nl": ("Kan het OCMW mijn huurwaarborg betalen?", None),
         "en": ("can the CPAS help me pay the rental deposit for my flat", None),
         "ar": ("هل يساعدني CPAS في دفع ضمان الإيجار؟", ARABIC),
-        "ti": ("CPAS ናይ ገዛ ውሕስነት ክኸፍለለይ ይኽእል ድዩ?", GEEZ),
+        "ti": ("ውሕስና ክራይ ገዛይ CPAS ክኸፍሎ ይኽእል ድዩ?", GEEZ),
         "uk": ("Чи може CPAS допомогти оплатити гарантію за оренду квартири?", CYRILLIC),
     }
     for offset, (code, (question, script)) in enumerate(questions.items()):

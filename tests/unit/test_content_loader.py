@@ -17,7 +17,8 @@ def only_fr(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_broken_front_matter_is_reported_with_its_line(tmp_path: Path) -> None:
-    root = only_fr(tmp_path, {"rental-deposit.md": "---\nid: rental-deposit\ntitle: [oops\n---\nx\n"})
+    broken = "---\nid: rental-deposit\ntitle: [oops\n---\nx\n"
+    root = only_fr(tmp_path, {"rental-deposit.md": broken})
     found = [m for m in messages(root) if "rental-deposit.md" in m]
     assert any("not valid YAML" in m for m in found), found
 

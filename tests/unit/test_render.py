@@ -39,3 +39,8 @@ def test_answer_template_in_arabic_isolates_date_and_escapes_title() -> None:
     assert "<b>عنوان &lt;1&gt;</b>" in text
     assert f"{FSI}112{PDI}" in text
     assert 'href="https://www.mi-is.be/?a=1&amp;b=2"' in text
+
+
+def test_rtl_isolates_commands_but_not_slashes_between_words() -> None:
+    assert isolate("اكتب /menu الآن", rtl=True) == f"اكتب {FSI}/menu{PDI} الآن"
+    assert isolate("CPAS/OCMW", rtl=True) == "CPAS/OCMW"

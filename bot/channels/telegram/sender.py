@@ -71,7 +71,8 @@ class TelegramSender:
         picture = self._pictograms.get(rendered.image or "")
         if picture is not None:
             if visible_length(rendered.text) <= MAX_CAPTION:
-                await self._send_photo(chat_id, picture, rendered.image or "", rendered.text, markup)
+                await self._send_photo(
+                    chat_id, picture, rendered.image or "", rendered.text, markup)
                 return
             await self._send_photo(chat_id, picture, rendered.image or "", None, None)
         chunks = split_text(rendered.text)

@@ -1,0 +1,32 @@
+"""The repository's copies of shared material stay identical to their source."""
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared/ is not beside this checkout")
+def test_topic_registry_matches_the_shared_content_brief() -> None:
+    ours = (REPO / "content" / "topics.yaml").read_text(encoding="utf-8")
+    theirs = (SHARED / "content-brief" / "topics.yaml").read_text(encoding="utf-8")
+    assert ours.endswith(theirs)
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared/ is not beside this checkout")
+def test_vendored_bot_api_spec_matches_the_shared_copy() -> None:
+    ours = (REPO / "tests" / "fakes" / "botapi" / "api.json").read_bytes()
+    assert ours == (SHARED / "botapi" / "api.json").read_bytes()
+
+
+def test_telegram_is_only_imported_by_its_channel() -> None:
+    offenders = []
+    for path in (REPO / "bot").rglob("*.py"):
+        if "channels/telegram" in path.as_posix():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "import telegram" in text or "from telegram" in text:
+            offenders.append(path.relative_to(REPO).as_posix())
+    assert offenders == []
