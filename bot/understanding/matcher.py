@@ -50,12 +50,12 @@ class Tuning:
                / (1 + keyword_weight + phrase_weight·(1 − phrase_floor))
     """
 
-    keyword_weight: float = 0.6
+    keyword_weight: float = 0.3
     phrase_weight: float = 0.5
     phrase_floor: float = 0.6
-    answer_at: float = 0.20
-    margin: float = 0.10
-    suggest_at: float = 0.08
+    answer_at: float = 0.15
+    margin: float = 0.0
+    suggest_at: float = 0.06
     lexical_answer_at: float = 0.80
     lexical_suggest_at: float = 0.55
     crisis_keyword_min: int = 90
