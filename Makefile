@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint check catalogs clean
+.PHONY: run test bench lint check catalogs messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 
 catalogs: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d locales -D passerelle --statistics 2>&1 | grep -v "^compiling" || true
+
+# After changing interface strings in the code: refresh the template and every catalog.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _noop -k _gettext --no-location -o locales/passerelle.pot .
+	$(BIN)/pybabel update -i locales/passerelle.pot -d locales -D passerelle --no-fuzzy-matching --ignore-obsolete
 
 run: $(STAMP) catalogs
 	$(BIN)/passerelle run

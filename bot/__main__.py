@@ -96,15 +96,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_telegram(settings: Settings) -> int:
-    from bot.bootstrap import build
-    from bot.channels.telegram.adapter import TelegramChannel
+    from bot.bootstrap import build, telegram_channel
 
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     app = loop.run_until_complete(build(settings))
-    channel = TelegramChannel(settings, app.engine, app.storage, app.content)
+    channel = telegram_channel(app)
     watcher = loop.create_task(app.content.watch())
     try:
         import signal
@@ -122,11 +121,12 @@ def _run_telegram(settings: Settings) -> int:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bootstrap import build
-    from bot.channels.terminal import TerminalChat
+    from bot.bootstrap import build, wire_escalation
+    from bot.channels.terminal import ConsoleDesk, TerminalChat
 
     async def session() -> None:
         app = await build(settings)
+        wire_escalation(app, ConsoleDesk())
         try:
             await TerminalChat(app.engine, language=args.lang).run()
         finally:

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.source import ContentSource
 from bot.conversation.engine import Engine
+from bot.escalation.office_hours import OfficeHours
+from bot.escalation.ports import WorkerDesk
+from bot.escalation.service import EscalationService, EscalationSettings
 from bot.i18n.catalogs import Catalogs
 from bot.storage.sqlite import SqliteStorage
 from bot.understanding.embeddings import Embedder, load_embedder
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.adapter import TelegramChannel
 
 
 @dataclass
@@ -55,3 +62,37 @@ async def build(
     catalogs = Catalogs(settings.locales_dir)
     engine = Engine(source, storage, catalogs, clock or SystemClock(), settings.default_language)
     return Passerelle(settings, storage, source, catalogs, engine)
+
+
+def escalation_settings(settings: Settings) -> tuple[OfficeHours, EscalationSettings]:
+    """Office hours and waiting thresholds from the config file ([passerelle.office_hours],
+    [passerelle.escalation]); sensible defaults without one."""
+    hours = settings.extra.get("office_hours")
+    escalation = settings.extra.get("escalation")
+    return (OfficeHours.from_config(hours if isinstance(hours, dict) else None),
+            EscalationSettings.from_config(escalation if isinstance(escalation, dict) else None))
+
+
+def wire_escalation(app: Passerelle, desk: WorkerDesk, clock: Clock | None = None) -> None:
+    """Give the engine a way to reach people: tickets through `desk`."""
+    hours, options = escalation_settings(app.settings)
+    app.engine.escalation = EscalationService(app.storage, desk, hours,
+                                              clock or app.engine.clock, options)
+
+
+def telegram_channel(app: Passerelle) -> TelegramChannel:
+    """The Telegram channel, with the workers' forum group when one is configured."""
+    from bot.channels.telegram.adapter import TelegramChannel
+    from bot.channels.telegram.desk import TelegramDesk
+    from bot.channels.telegram.workers import WorkersGroup
+
+    channel = TelegramChannel(app.settings, app.engine, app.storage, app.content)
+    if app.settings.workers_chat_id is not None:
+        _hours, options = escalation_settings(app.settings)
+        desk = TelegramDesk(channel.application.bot, app.settings.workers_chat_id, app.storage,
+                            app.engine.clock, app.catalogs, options.workers_language)
+        wire_escalation(app, desk)
+        assert app.engine.escalation is not None
+        channel.workers = WorkersGroup(channel.application.bot, desk, app.engine.escalation,
+                                       app.engine, channel.sender)
+    return channel

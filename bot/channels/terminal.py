@@ -12,10 +12,33 @@ from typing import TextIO
 
 from bot.conversation.engine import COMMANDS, Engine
 from bot.conversation.events import Button, Event, EventKind, Reply
-from bot.conversation.person import PersonRef
+from bot.conversation.person import Person, PersonRef
+from bot.escalation.ports import TicketBrief
+from bot.escalation.tickets import Ticket
 from bot.render.renderer import Renderer
 
 CHANNEL = "terminal"
+
+
+class ConsoleDesk:
+    """The workers' side for a terminal session: what would reach the workers is printed.
+
+    The terminal's message reference is the typed line itself, so a relay shows it.
+    """
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self._out = out
+
+    async def announce(self, ticket: Ticket, person: Person, brief: TicketBrief) -> None:
+        flag = "URGENT " if brief.urgent else ""
+        self._out.write(f"    [to the workers] {flag}request #{ticket.id} from "
+                        f"{brief.pseudonym} ({brief.language})\n")
+
+    async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
+        self._out.write(f"    [to the workers, request #{ticket.id}] {message_ref}\n")
+
+    async def notify(self, ticket: Ticket, person: Person, text: str) -> None:
+        self._out.write(f"    [to the workers, request #{ticket.id}] {text}\n")
 
 
 class TerminalChat:
@@ -43,7 +66,8 @@ class TerminalChat:
             if command in COMMANDS or command:
                 return Event(self._ref, EventKind.COMMAND, command=command,
                              language_hint=self._language)
-        return Event(self._ref, EventKind.TEXT, text=text, language_hint=self._language)
+        return Event(self._ref, EventKind.TEXT, text=text, language_hint=self._language,
+                     message_ref=text)
 
     def show(self, replies: list[Reply]) -> None:
         self._buttons = []

@@ -16,9 +16,11 @@ from bot.content.library import ServedTopic
 from bot.content.model import THEMES
 from bot.content.source import ContentSource, Snapshot
 from bot.conversation.events import Button, Event, EventKind, Reply
-from bot.conversation.person import Person
+from bot.conversation.person import Mode, Person
+from bot.escalation.service import EscalationService
+from bot.escalation.tickets import Ticket, TicketSource
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.locale import format_day, native_name
+from bot.i18n.locale import format_day, format_moment, native_name
 from bot.storage.ports import Storage
 from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS
 from bot.understanding.normalize import script_of
@@ -47,13 +49,15 @@ class Engine:
 
     def __init__(
         self, content: ContentSource, storage: Storage, catalogs: Catalogs, clock: Clock,
-        default_language: str = "fr",
+        default_language: str = "fr", escalation: EscalationService | None = None,
     ) -> None:
         self._content = content
         self._storage = storage
         self._catalogs = catalogs
+        self.clock = clock
         self._clock = clock
         self._default_language = default_language
+        self.escalation = escalation
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -77,6 +81,11 @@ class Engine:
     async def _dispatch(
         self, event: Event, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
+        if person.mode is not Mode.BOT and self.escalation is not None:
+            ticket = await self._storage.open_ticket_of(person.id)
+            if ticket is not None:
+                return await self._with_ticket(event, person, ticket, language)
+            person = replace(person, mode=Mode.BOT)
         if event.kind is EventKind.TEXT and self._snapshot.matcher.is_crisis(event.text):
             return self._crisis(language), replace(person, language=language)
         if event.kind is EventKind.COMMAND:
@@ -102,7 +111,7 @@ class Engine:
         if command == "language":
             return [self._language_picker(language)], person
         if command == "person":
-            return [self._talk_to_person(language)], person
+            return await self._person_requested(person, language, TicketSource.REQUEST)
         if command == "about":
             return [self._about(language)], person
         if command == "help":
@@ -126,7 +135,11 @@ class Engine:
         if kind == "topic":
             return await self._answer_or_function(value, person, language)
         if kind == "person":
-            return [self._talk_to_person(language)], person
+            source = {"crisis": TicketSource.CRISIS, "failed": TicketSource.FAILED_MATCHES}.get(
+                value, TicketSource.REQUEST)
+            return await self._person_requested(person, language, source)
+        if kind == "sat":
+            return await self._satisfaction(value, person, language)
         if kind == "languages":
             return [self._language_picker(language)], person
         if kind == "fb":
@@ -196,7 +209,7 @@ class Engine:
         if failures >= FAILURES_BEFORE_OFFER:
             offer = _("I still do not understand. A person can help you.")
             replies.append(self._text(language, offer, (
-                (Button("💬 " + _("Talk to a person"), "person"),),)))
+                (Button("💬 " + _("Talk to a person"), "person:failed"),),)))
         return replies, person
 
     async def _answer_or_function(
@@ -205,7 +218,7 @@ class Engine:
         if topic_id == CRISIS:
             return self._crisis(language), person
         if topic_id == "talk-to-a-person":
-            return [self._talk_to_person(language)], person
+            return await self._person_requested(person, language, TicketSource.REQUEST)
         if topic_id == CHANGE_LANGUAGE:
             return [self._language_picker(language)], person
         if topic_id == "main-menu":
@@ -217,6 +230,144 @@ class Engine:
             return [self._main_menu(language)], person
         await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
         return [self._answer(served, language)], person
+
+    # -- talking to a person ----------------------------------------------------------------
+
+    async def _person_requested(
+        self, person: Person, language: str, source: TicketSource
+    ) -> tuple[list[Reply], Person]:
+        """Open a ticket at once (even outside office hours) and ask what it is about."""
+        if self.escalation is None:
+            return [self._talk_to_person(language)], person
+        recent = await self._storage.recent_views(person.id, limit=3)
+        titles = tuple(self._title(topic_id, self.escalation.settings.workers_language)
+                       for topic_id in recent)
+        person = replace(person, language=language, pending=None, failed_matches=0)
+        await self._storage.save_person(person)
+        ticket = await self.escalation.open(person, source, source is TicketSource.CRISIS,
+                                            titles)
+        mode = Mode.WAITING_FOR_PERSON if ticket.status.value == "open" else Mode.WITH_PERSON
+        person = replace(person, mode=mode)
+        if not ticket.asking:
+            _ = self._gettext(language)
+            return [self._text(language, _("You are already waiting for a social worker. "
+                                           "Write here: they will see your messages."),
+                               self._leave_row(language))], person
+        return [self._ask_about(language, recent)], person
+
+    async def _with_ticket(
+        self, event: Event, person: Person, ticket: Ticket, language: str
+    ) -> tuple[list[Reply], Person]:
+        """A worker owns the conversation: relay everything, answer only what is asked."""
+        assert self.escalation is not None
+        person = replace(person, language=language)
+        escalation = self.escalation
+        if event.kind is EventKind.TEXT and self._snapshot.matcher.is_crisis(event.text):
+            await escalation.make_urgent(ticket, person, "crisis words in the last message")
+            if event.message_ref:
+                await escalation.relay(ticket, person, event.message_ref)
+            return self._crisis(language), person
+        leaving = (event.kind is EventKind.COMMAND and event.command in {"menu", "start"}) or (
+            event.kind is EventKind.BUTTON and event.action in {"leave", "menu"})
+        if leaving:
+            await escalation.person_left(ticket, person)
+            _ = self._gettext(language)
+            text = _("You left the conversation with the social worker. Here is the menu.")
+            return [self._text(language, text), self._main_menu(language)], replace(
+                person, mode=Mode.BOT)
+        if event.kind is EventKind.BUTTON and event.action.startswith("about:"):
+            about = event.action.partition(":")[2] or None
+            await escalation.answer_about(ticket, person, None if about == "skip" else about)
+            return [self._ticket_confirmation(language)], person
+        if event.kind is EventKind.COMMAND or event.kind is EventKind.BUTTON:
+            if event.command == "person" or event.action.startswith("person"):
+                return await self._person_requested(person, language, TicketSource.REQUEST)
+            if event.kind is EventKind.COMMAND:
+                return await self._command(event, person, language)
+            return await self._button(event.action, person, language)
+        if event.message_ref is None:
+            return [], person
+        if ticket.asking:
+            await escalation.answer_about(ticket, person, "own-words", event.message_ref)
+            return [self._ticket_confirmation(language)], person
+        await escalation.relay(ticket, person, event.message_ref)
+        return [], person
+
+    def _ask_about(self, language: str, recent: list[str]) -> Reply:
+        _ = self._gettext(language)
+        library = self._snapshot.library
+        buttons: list[tuple[Button, ...]] = []
+        for topic_id in recent[:2]:
+            served = library.served(language, topic_id)
+            if served is not None and not served.topic.is_function:
+                buttons.append((Button(served.topic.title, f"about:{topic_id}"),))
+        buttons.append(tuple(
+            Button(f"{THEME_EMOJI[theme]} {_(THEME_NAMES[theme])}", f"about:{theme}")
+            for theme in THEMES))
+        buttons.append((Button("⏭ " + _("Skip"), "about:skip"),))
+        buttons.extend(self._leave_row(language))
+        text = _("A social worker can answer you here. What is it about? "
+                 "Choose below, or write it in your own words.")
+        return self._text(language, "💬 " + text, tuple(buttons))
+
+    def _ticket_confirmation(self, language: str) -> Reply:
+        _ = self._gettext(language)
+        assert self.escalation is not None
+        when = self.escalation.expected_answer()
+        if when is None:
+            text = _("Thank you. A social worker will answer you here, in this chat. "
+                     "You do not need to repeat your question. You can add messages, "
+                     "photos or voice messages.")
+        else:
+            text = _("Thank you. Your request is saved. The office is closed now. "
+                     "A social worker will answer you here from {when}. "
+                     "In danger, call 112.").format(when=format_moment(when, language))
+        return self._text(language, "✅ " + text, self._leave_row(language))
+
+    def _leave_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
+        _ = self._gettext(language)
+        return ((Button("↩️ " + _("Back to the menu"), "leave"),),)
+
+    async def _satisfaction(
+        self, value: str, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        ticket_id, _sep, score = value.partition(":")
+        if self.escalation is not None and ticket_id.isdigit() and score.isdigit():
+            await self.escalation.rate(int(ticket_id), person, int(score))
+        _ = self._gettext(language)
+        return [self._text(language, _("Thank you for your answer!"),
+                           self._menu_row(language))], person
+
+    def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
+        """What the person sees when the worker closes: a one-tap satisfaction question."""
+        _ = self._gettext(language)
+        buttons = (tuple(Button(face, f"sat:{ticket.id}:{score}")
+                         for face, score in (("😞", 1), ("😐", 2), ("🙂", 3))),
+                   (Button("🏠 " + _("Menu"), "menu"),))
+        text = _("The social worker has closed the conversation. How was it for you?")
+        return [self._text(language, text, buttons)]
+
+    def still_waiting(self, language: str) -> list[Reply]:
+        _ = self._gettext(language)
+        text = _("A social worker has not answered yet. We have not forgotten you. "
+                 "Thank you for your patience.")
+        return [self._text(language, "⏳ " + text, self._leave_row(language))]
+
+    def template(self, topic_id: str, language: str) -> Reply | None:
+        """A prepared answer from the content, in the person's language (worker /template)."""
+        served = self._snapshot.library.served(language, topic_id)
+        if served is None or served.topic.is_function:
+            return None
+        return self._answer(served, language)
+
+    def worker_gettext(self) -> Gettext:
+        """Translations for texts shown to the workers (their configured language)."""
+        language = self.escalation.settings.workers_language if self.escalation else "fr"
+        return self._gettext(language)
+
+    def _title(self, topic_id: str, language: str) -> str:
+        served = self._snapshot.library.served(language, topic_id)
+        return served.topic.title if served else topic_id
 
     # -- reply builders -------------------------------------------------------------------
 
@@ -370,14 +521,14 @@ class Engine:
             "offer": _("Do you want to talk to a person?"),
             "direction": "rtl" if language == "ar" else "ltr",
         }
-        buttons = ((Button("💬 " + _("Talk to a person"), "person"),),
+        buttons = ((Button("💬 " + _("Talk to a person"), "person:crisis"),),
                    (Button("🏠 " + _("Menu"), "menu"),))
         return [Reply("crisis", language, context, None, buttons)]
 
     def _talk_to_person(self, language: str) -> Reply:
         _ = self._gettext(language)
-        text = _("Soon a social worker will answer you here, in this chat. Until then, "
-                 "call or visit your CPAS. In danger, call 112.")
+        text = _("A social worker cannot be reached in this chat yet. Call or visit your "
+                 "CPAS. In danger, call 112.")
         return self._text(language, "💬 " + text, ((Button("🏠 " + _("Menu"), "menu"),),))
 
     def _confirm_forget(self, language: str) -> Reply:

@@ -30,6 +30,7 @@ class Event:
     action: str = ""
     media: str = ""
     language_hint: str | None = None
+    message_ref: str | None = None  # the channel's id of the message, to relay it
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,11 @@ def format_day(day: date, code: str) -> str:
 
 
 def format_moment(moment: datetime, code: str) -> str:
-    """Date and time in Brussels local time, month written out, 24-hour clock."""
+    """Weekday, date and time in Brussels time: month written out, 24-hour clock.
+
+    Skeletons, not fixed patterns: a locale's short pattern can be ambiguous (3/12).
+    Date and time are formatted apart because not every locale has a combined skeleton.
+    """
     local = moment.astimezone(BRUSSELS)
-    return format_skeleton("yMMMdHm", local, tzinfo=BRUSSELS, locale=code)
+    day = format_skeleton("yMMMEd", local, tzinfo=BRUSSELS, locale=code)
+    return f"{day}, {format_skeleton('Hm', local, tzinfo=BRUSSELS, locale=code)}"

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.conversation.person import Person, PersonRef
+from bot.escalation.tickets import Ticket, TicketSource
 
 
 class PersonStore(Protocol):
@@ -40,7 +41,34 @@ class MediaCache(Protocol):
     async def forget_remote_id(self, channel: str, asset: str) -> None: ...
 
 
-class Storage(PersonStore, ActivityStore, MediaCache, Protocol):
+class TicketStore(Protocol):
+    """Tickets, the workers' thread of each person, and links between relayed messages."""
+
+    async def create_ticket(
+        self, person_id: int, source: TicketSource, urgent: bool, at: datetime
+    ) -> Ticket: ...
+
+    async def open_ticket_of(self, person_id: int) -> Ticket | None: ...
+
+    async def ticket(self, ticket_id: int) -> Ticket | None: ...
+
+    async def save_ticket(self, ticket: Ticket) -> None: ...
+
+    async def open_tickets(self) -> list[Ticket]: ...
+
+    async def thread_of(self, person_id: int) -> str | None: ...
+
+    async def remember_thread(self, person_id: int, thread_id: str, at: datetime) -> None: ...
+
+    async def person_of_thread(self, thread_id: str) -> int | None: ...
+
+    async def link_relay(self, ticket_id: int, direction: str, source: str, copy: str,
+                         at: datetime) -> None: ...
+
+    async def person_by_id(self, person_id: int) -> Person | None: ...
+
+
+class Storage(PersonStore, ActivityStore, MediaCache, TicketStore, Protocol):
     """Everything at once: what bootstrap hands to the engine and the channels."""
 
     async def close(self) -> None: ...

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.conversation.person import Mode, Person, PersonRef
+from bot.escalation.tickets import Ticket, TicketSource, TicketStatus
 
 MIGRATIONS = "bot.storage.migrations"
 
@@ -81,16 +82,12 @@ class SqliteStorage:
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
-        return Person(
-            id=row["id"],
-            ref=ref,
-            language=row["language"],
-            mode=Mode(row["mode"]),
-            failed_matches=row["failed_matches"],
-            pending=row["pending"],
-            created_at=datetime.fromisoformat(row["created_at"]),
-            last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
-        )
+        return _person(row)
+
+    async def person_by_id(self, person_id: int) -> Person | None:
+        async with self._db.execute("SELECT * FROM people WHERE id = ?", (person_id,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _person(row)
 
     async def save_person(self, person: Person) -> None:
         await self._db.execute(
@@ -135,6 +132,78 @@ class SqliteStorage:
         ) as cursor:
             return {(row[0], bool(row[1])): row[2] for row in await cursor.fetchall()}
 
+    # -- tickets ------------------------------------------------------------------------
+
+    async def create_ticket(
+        self, person_id: int, source: TicketSource, urgent: bool, at: datetime
+    ) -> Ticket:
+        cursor = await self._db.execute(
+            "INSERT INTO tickets (person_id, source, urgent, created_at) VALUES (?, ?, ?, ?)",
+            (person_id, source.value, int(urgent), at.isoformat()),
+        )
+        ticket = await self.ticket(int(cursor.lastrowid or 0))
+        assert ticket is not None
+        return ticket
+
+    async def open_ticket_of(self, person_id: int) -> Ticket | None:
+        async with self._db.execute(
+            "SELECT * FROM tickets WHERE person_id = ? AND status != 'closed'", (person_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _ticket(row)
+
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        async with self._db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _ticket(row)
+
+    async def save_ticket(self, ticket: Ticket) -> None:
+        await self._db.execute(
+            "UPDATE tickets SET status = ?, urgent = ?, asking = ?, about = ?, worker = ?,"
+            " claimed_at = ?, closed_at = ?, closed_by = ?, announced_at = ?,"
+            " person_told_at = ?, person_blocked = ?, satisfaction = ? WHERE id = ?",
+            (ticket.status.value, int(ticket.urgent), int(ticket.asking), ticket.about,
+             ticket.worker, _iso(ticket.claimed_at), _iso(ticket.closed_at), ticket.closed_by,
+             _iso(ticket.announced_at), _iso(ticket.person_told_at), int(ticket.person_blocked),
+             ticket.satisfaction, ticket.id),
+        )
+
+    async def open_tickets(self) -> list[Ticket]:
+        async with self._db.execute(
+            "SELECT * FROM tickets WHERE status != 'closed' ORDER BY created_at"
+        ) as cursor:
+            return [_ticket(row) for row in await cursor.fetchall()]
+
+    async def thread_of(self, person_id: int) -> str | None:
+        async with self._db.execute(
+            "SELECT thread_id FROM worker_threads WHERE person_id = ?", (person_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def remember_thread(self, person_id: int, thread_id: str, at: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO worker_threads (person_id, thread_id, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (person_id) DO UPDATE SET thread_id = excluded.thread_id,"
+            " created_at = excluded.created_at",
+            (person_id, thread_id, at.isoformat()),
+        )
+
+    async def person_of_thread(self, thread_id: str) -> int | None:
+        async with self._db.execute(
+            "SELECT person_id FROM worker_threads WHERE thread_id = ?", (thread_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else int(row[0])
+
+    async def link_relay(self, ticket_id: int, direction: str, source: str, copy: str,
+                         at: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO relayed_messages (ticket_id, direction, source_message, copy_message,"
+            " relayed_at) VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, direction, source, copy, at.isoformat()),
+        )
+
     # -- media cache ----------------------------------------------------------------------
 
     async def remote_id(self, channel: str, asset: str, fingerprint: str) -> str | None:
@@ -159,6 +228,48 @@ class SqliteStorage:
         await self._db.execute(
             "DELETE FROM media_cache WHERE channel = ? AND asset = ?", (channel, asset)
         )
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(
+        id=row["id"],
+        ref=PersonRef(row["channel"], row["address"]),
+        language=row["language"],
+        mode=Mode(row["mode"]),
+        failed_matches=row["failed_matches"],
+        pending=row["pending"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
+    )
+
+
+def _when(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _ticket(row: aiosqlite.Row) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        person_id=row["person_id"],
+        status=TicketStatus(row["status"]),
+        source=TicketSource(row["source"]),
+        urgent=bool(row["urgent"]),
+        asking=bool(row["asking"]),
+        about=row["about"],
+        worker=row["worker"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        claimed_at=_when(row["claimed_at"]),
+        closed_at=_when(row["closed_at"]),
+        closed_by=row["closed_by"],
+        announced_at=_when(row["announced_at"]),
+        person_told_at=_when(row["person_told_at"]),
+        person_blocked=bool(row["person_blocked"]),
+        satisfaction=row["satisfaction"],
+    )
 
 
 def _statements(script: str) -> list[str]:

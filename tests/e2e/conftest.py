@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest_asyncio
 
-from bot.bootstrap import Passerelle, build
+from bot.bootstrap import Passerelle, build, telegram_channel
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.clock import Clock
 from bot.config import Settings
 from bot.content.source import ContentSource
 from tests.fakes.botapi_server import TEST_TOKEN, FakeBotApi
@@ -22,32 +23,44 @@ class RunningBot:
     content: ContentSource
     app: Passerelle
     channel: TelegramChannel
+    clock: Clock | None = None
 
     async def restart(self) -> None:
         """Stop everything and start again on the same database file (a deploy or crash)."""
+        await self.stop()
+        self.app, self.channel = await _start(self.settings, self.content, self.clock)
+
+    async def stop(self) -> None:
         await self.channel.stop()
         await self.app.close()
-        self.app = await build(self.settings, content=self.content)
-        self.channel = TelegramChannel(self.settings, self.app.engine, self.app.storage,
-                                       self.content)
-        await self.channel.start()
 
 
-def settings_for(api: FakeBotApi, db: Path) -> Settings:
-    return Settings(telegram_token=TEST_TOKEN, telegram_base_url=api.base_url,
+async def _start(settings: Settings, content: ContentSource,
+                 clock: Clock | None) -> tuple[Passerelle, TelegramChannel]:
+    app = await build(settings, content=content, clock=clock)
+    channel = telegram_channel(app)
+    await channel.start()
+    return app, channel
+
+
+def settings_for(api: FakeBotApi, db: Path, **changes: object) -> Settings:
+    base = Settings(telegram_token=TEST_TOKEN, telegram_base_url=api.base_url,
                     telegram_base_file_url=api.base_file_url, db_path=db)
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+async def start_bot(api: FakeBotApi, db: Path, content: ContentSource, *,
+                    clock: Clock | None = None, **changes: object) -> RunningBot:
+    settings = settings_for(api, db, **changes)
+    app, channel = await _start(settings, content, clock)
+    return RunningBot(api, settings, content, app, channel, clock)
 
 
 @pytest_asyncio.fixture
 async def bot(fake_botapi: FakeBotApi, tmp_path: Path,
               content_source: ContentSource) -> AsyncIterator[RunningBot]:
-    settings = settings_for(fake_botapi, tmp_path / "passerelle.sqlite3")
-    app = await build(settings, content=content_source)
-    channel = TelegramChannel(settings, app.engine, app.storage, content_source)
-    await channel.start()
-    running = RunningBot(fake_botapi, settings, content_source, app, channel)
+    running = await start_bot(fake_botapi, tmp_path / "passerelle.sqlite3", content_source)
     try:
         yield running
     finally:
-        await running.channel.stop()
-        await running.app.close()
+        await running.stop()

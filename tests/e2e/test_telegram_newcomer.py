@@ -135,7 +135,7 @@ async def test_crisis_message_gets_emergency_numbers_first_in_any_state(bot: Run
     first = await next_reply(bot)
     assert first.method == "sendMessage"
     assert "112" in (first.text or "") and "1813" in (first.text or "")
-    assert "person" in actions(first)
+    assert "person:crisis" in actions(first)
 
 
 async def test_photo_voice_sticker_location_and_long_text_get_a_kind_reply(

@@ -771,6 +771,8 @@ class FakeBotApi:
         msg: JSONDict = {"message_id": self._new_message_id(chat_id), "from": self.bot_user,
                          "chat": chat, "date": int(time.time())}
         if "message_thread_id" in p:
+            if chat.get("is_forum") and (chat_id, p["message_thread_id"]) not in self.topics:
+                raise ApiError(400, "Bad Request: message thread not found")
             msg["message_thread_id"] = p["message_thread_id"]
             if chat.get("is_forum"):
                 msg["is_topic_message"] = True
@@ -931,4 +933,18 @@ class FakeBotApi:
         if thread_id is not None:
             content.update(message_thread_id=thread_id, is_topic_message=True)
         msg = self._user_message(chat_id, user_id, first_name, language_code, **content)
+        return self.push_update({"message": msg})
+
+    def push_group_photo(self, chat_id: int, *, thread_id: int, user_id: int,
+                         first_name: str = "Marie", caption: str | None = None,
+                         content: bytes = b"JPEG") -> JSONDict:
+        """A photo posted in a forum topic (e.g. a worker sending a document back)."""
+        if chat_id not in self.chats:
+            self.register_chat(chat_id, type="supergroup", title="Passerelle Forum",
+                               is_forum=True)
+        file_id = self._issue_file("photo", content)
+        photo = self._file_object("photo", file_id, {})
+        msg = self._user_message(chat_id, user_id, first_name, "fr", photo=photo,
+                                 caption=caption, message_thread_id=thread_id,
+                                 is_topic_message=True)
         return self.push_update({"message": msg})

@@ -105,7 +105,7 @@ async def test_crisis_words_come_first_whatever_the_state(engine: Engine) -> Non
     replies = await say(engine, "I want to kill myself")
     assert replies[0].template == "crisis"
     assert "112" in str(replies[0].context["numbers"])
-    assert "person" in actions(replies[0])
+    assert "person:crisis" in actions(replies[0])
 
 
 async def test_two_failures_offer_a_person(engine: Engine) -> None:
@@ -113,7 +113,7 @@ async def test_two_failures_offer_a_person(engine: Engine) -> None:
     first = await say(engine, "xqzv blorf")
     assert "person" in actions(first[0])
     second = await say(engine, "wxcv plomk")
-    assert len(second) == 2 and actions(second[-1]) == ["person"]
+    assert len(second) == 2 and actions(second[-1]) == ["person:failed"]
 
 
 async def test_delete_my_data_asks_then_forgets(engine: Engine) -> None:

@@ -6,9 +6,11 @@ unless PASSERELLE_LOG_MESSAGE_TEXT is set.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, Update
+from telegram.error import Forbidden
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -20,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
+from bot.channels.telegram.workers import WorkersGroup
 from bot.config import Settings
 from bot.content.source import ContentSource
 from bot.conversation.engine import COMMANDS, Engine
@@ -29,6 +32,7 @@ from bot.render.renderer import Renderer
 from bot.storage.ports import Storage
 
 log = logging.getLogger(__name__)
+WAITING_CHECK_SECONDS = 60
 MEDIA_KINDS = ("photo", "voice", "audio", "video", "video_note", "document", "sticker",
                "location", "venue", "contact", "animation", "poll", "dice")
 
@@ -51,14 +55,21 @@ class TelegramChannel:
             .base_url(settings.telegram_base_url)
             .rate_limiter(AIORateLimiter(max_retries=3))
             .post_init(self._post_init)
+            .post_shutdown(self._post_shutdown)
         )
+        self._waiting: asyncio.Task[None] | None = None
         if settings.telegram_base_file_url:
             builder = builder.base_file_url(settings.telegram_base_file_url)
         self.application: Application = builder.build()  # type: ignore[type-arg]
-        self._sender = TelegramSender(
+        self.sender = TelegramSender(
             self.application.bot, storage, content.current.library.pictograms)
+        self.workers: WorkersGroup | None = None
         private = filters.ChatType.PRIVATE
         app = self.application
+        if settings.workers_chat_id is not None:
+            workers_chat = filters.Chat(chat_id=settings.workers_chat_id)
+            app.add_handler(MessageHandler(workers_chat, self._on_workers_message))
+            app.add_handler(CallbackQueryHandler(self._on_workers_button, pattern=r"^w:"))
         app.add_handler(MessageHandler(private & filters.COMMAND, self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
@@ -67,6 +78,8 @@ class TelegramChannel:
 
     async def _post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         """Register the command menu in every served language (setMyCommands)."""
+        if self.workers is not None and self._waiting is None:
+            self._waiting = asyncio.get_running_loop().create_task(self._watch_waiting())
         bot = application.bot
         library = self._content.current.library
         default = self._engine.command_descriptions(self._settings.default_language)
@@ -88,9 +101,25 @@ class TelegramChannel:
             self._ref(update), EventKind.COMMAND, command=command if command in COMMANDS
             else f"unknown:{command}", language_hint=self._hint(update)))
 
+    async def _on_workers_message(self, update: Update,
+                                  _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.workers is not None:
+            await self.workers.on_message(update)
+
+    async def _on_workers_button(self, update: Update,
+                                 _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.workers is not None:
+            await self.workers.on_button(update)
+        elif update.callback_query is not None:
+            await update.callback_query.answer()
+
     async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
+            return
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            await query.answer()
             return
         await query.answer()
         await self._handle(update, Event(
@@ -104,18 +133,47 @@ class TelegramChannel:
             log.info("text from %s: %r", update.effective_chat.id if update.effective_chat else "?",
                      text)
         await self._handle(update, Event(
-            self._ref(update), EventKind.TEXT, text=text, language_hint=self._hint(update)))
+            self._ref(update), EventKind.TEXT, text=text, language_hint=self._hint(update),
+            message_ref=str(message.message_id) if message else None))
 
     async def _on_media(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         kind = next((k for k in MEDIA_KINDS if message is not None and getattr(message, k, None)),
                     "other")
         await self._handle(update, Event(
-            self._ref(update), EventKind.MEDIA, media=kind, language_hint=self._hint(update)))
+            self._ref(update), EventKind.MEDIA, media=kind, language_hint=self._hint(update),
+            message_ref=str(message.message_id) if message else None))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram handler failed: %s", type(context.error).__name__,
                   exc_info=context.error)
+
+    async def _post_shutdown(self, _application: Application) -> None:  # type: ignore[type-arg]
+        if self._waiting is not None:
+            self._waiting.cancel()
+            self._waiting = None
+
+    async def _watch_waiting(self) -> None:
+        while True:
+            await asyncio.sleep(WAITING_CHECK_SECONDS)
+            try:
+                await self.check_waiting()
+            except Exception:  # keep watching: one failure must not stop reminders
+                log.exception("checking waiting tickets failed")
+
+    async def check_waiting(self) -> None:
+        """Re-announce tickets waiting too long; reassure their people."""
+        escalation = self._engine.escalation
+        if escalation is None or self.workers is None:
+            return
+        for ticket, person, who in await escalation.waiting_too_long():
+            if who != "person":
+                continue
+            try:
+                for reply in self._engine.still_waiting(person.language or "fr"):
+                    await self.sender.send(int(person.ref.address), self._renderer.render(reply))
+            except Forbidden:
+                await escalation.mark_blocked(ticket, person)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -123,9 +181,9 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
-        self._sender.use_pictograms(self._content.current.library.pictograms)
+        self.sender.use_pictograms(self._content.current.library.pictograms)
         for reply in await self._engine.handle(event):
-            await self._sender.send(chat.id, self._renderer.render(reply))
+            await self.sender.send(chat.id, self._renderer.render(reply))
 
     @staticmethod
     def _ref(update: Update) -> PersonRef:

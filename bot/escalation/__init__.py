@@ -1,0 +1,1 @@
+"""Talking to a person: tickets and their lifecycle (engine side; no Telegram here)."""

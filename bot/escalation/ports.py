@@ -1,0 +1,33 @@
+"""What escalation needs from the workers' side, as a Protocol (Telegram forum today)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.conversation.person import Person
+from bot.escalation.tickets import Ticket
+
+
+@dataclass(frozen=True)
+class TicketBrief:
+    """What the workers see first: never a name or phone number."""
+
+    pseudonym: str
+    language: str
+    recent_topics: tuple[str, ...]
+    about: str | None
+    urgent: bool
+    source: str
+    reannounced: bool = False
+
+
+class WorkerDesk(Protocol):
+    async def announce(self, ticket: Ticket, person: Person, brief: TicketBrief) -> None:
+        """Post the ticket in the person's thread (creating the thread when needed)."""
+
+    async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
+        """Copy one message of the person into their thread."""
+
+    async def notify(self, ticket: Ticket, person: Person, text: str) -> None:
+        """An information line for the workers in the person's thread."""
