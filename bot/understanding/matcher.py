@@ -53,14 +53,14 @@ class Tuning:
     keyword_weight: float = 0.3
     phrase_weight: float = 0.5
     phrase_floor: float = 0.6
-    answer_at: float = 0.15
+    answer_at: float = 0.10
     margin: float = 0.0
-    suggest_at: float = 0.06
+    suggest_at: float = 0.05
     lexical_answer_at: float = 0.80
     lexical_suggest_at: float = 0.55
     crisis_keyword_min: int = 90
     crisis_semantic_at: float = 0.25
-    out_of_scope_ratio: float = 1.0
+    out_of_scope_ratio: float = 0.5
     max_query_chars: int = 400
 
 
