@@ -17,6 +17,9 @@ from bot.conversation.engine import Engine
 from bot.escalation.office_hours import OfficeHours
 from bot.escalation.ports import WorkerDesk
 from bot.escalation.service import EscalationService, EscalationSettings
+from bot.followup.dispatcher import Dispatcher
+from bot.followup.schedule import load_plan
+from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
 from bot.storage.sqlite import SqliteStorage
 from bot.understanding.embeddings import Embedder, load_embedder
@@ -60,7 +63,10 @@ async def build(
     storage = await SqliteStorage.open(db_path if db_path is not None else settings.db_path)
     source = content or load_content_source(settings)
     catalogs = Catalogs(settings.locales_dir)
-    engine = Engine(source, storage, catalogs, clock or SystemClock(), settings.default_language)
+    clock = clock or SystemClock()
+    followup = FollowupService(storage, clock, load_plan(settings.content_dir))
+    engine = Engine(source, storage, catalogs, clock, settings.default_language,
+                    followup=followup)
     return Passerelle(settings, storage, source, catalogs, engine)
 
 
@@ -83,10 +89,13 @@ def wire_escalation(app: Passerelle, desk: WorkerDesk, clock: Clock | None = Non
 def telegram_channel(app: Passerelle) -> TelegramChannel:
     """The Telegram channel, with the workers' forum group when one is configured."""
     from bot.channels.telegram.adapter import TelegramChannel
+    from bot.channels.telegram.deliver import TelegramDeliverer
     from bot.channels.telegram.desk import TelegramDesk
     from bot.channels.telegram.workers import WorkersGroup
 
     channel = TelegramChannel(app.settings, app.engine, app.storage, app.content)
+    channel.dispatcher = Dispatcher(app.storage, app.engine.clock,
+                                    TelegramDeliverer(app.engine, channel.sender))
     if app.settings.workers_chat_id is not None:
         _hours, options = escalation_settings(app.settings)
         desk = TelegramDesk(channel.application.bot, app.settings.workers_chat_id, app.storage,

@@ -64,7 +64,8 @@ class TerminalChat:
         if text.startswith("/"):
             command = text[1:].split()[0].lower() if len(text) > 1 else ""
             if command in COMMANDS or command:
-                return Event(self._ref, EventKind.COMMAND, command=command,
+                argument = text[1:].partition(" ")[2].strip()
+                return Event(self._ref, EventKind.COMMAND, command=command, text=argument,
                              language_hint=self._language)
         return Event(self._ref, EventKind.TEXT, text=text, language_hint=self._language,
                      message_ref=text)

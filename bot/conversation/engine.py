@@ -19,6 +19,7 @@ from bot.conversation.events import Button, Event, EventKind, Reply
 from bot.conversation.person import Mode, Person
 from bot.escalation.service import EscalationService
 from bot.escalation.tickets import Ticket, TicketSource
+from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.locale import format_day, format_moment, native_name
 from bot.storage.ports import Storage
@@ -27,7 +28,7 @@ from bot.understanding.normalize import script_of
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "language", "person", "about", "help")
+COMMANDS = ("start", "menu", "language", "person", "checkins", "stop", "about", "help")
 THEME_EMOJI = {"rights": "📜", "appointments": "📅", "rules": "📋"}
 LONG_MESSAGE = 600
 FAILURES_BEFORE_OFFER = 2
@@ -50,6 +51,7 @@ class Engine:
     def __init__(
         self, content: ContentSource, storage: Storage, catalogs: Catalogs, clock: Clock,
         default_language: str = "fr", escalation: EscalationService | None = None,
+        followup: FollowupService | None = None,
     ) -> None:
         self._content = content
         self._storage = storage
@@ -58,6 +60,7 @@ class Engine:
         self._clock = clock
         self._default_language = default_language
         self.escalation = escalation
+        self.followup = followup
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -104,8 +107,18 @@ class Engine:
         _ = self._gettext(language)
         command = event.command
         person = replace(person, language=language, pending=None)
+        if command == "start" and self.followup is not None:
+            if event.text.strip():
+                return await self._redeem(event.text.strip(), person, language)
+            participant = await self.followup.participant(person.id)
+            if participant is not None and participant.consented and participant.stopped:
+                return await self._consented(person, language, resumed=True)
         if command == "start":
             return [self._greeting(language), self._language_picker(language)], person
+        if command == "stop":
+            return await self._stop_checkins(person, language)
+        if command == "checkins":
+            return await self._show_plan(person, language)
         if command == "menu":
             return [self._main_menu(language)], person
         if command == "language":
@@ -140,6 +153,14 @@ class Engine:
             return await self._person_requested(person, language, source)
         if kind == "sat":
             return await self._satisfaction(value, person, language)
+        if kind == "consent":
+            if value == "yes":
+                return await self._consented(person, language, resumed=False)
+            _ = self._gettext(language)
+            return [self._text(language, _("All right: no check-ins. You can still ask me "
+                                           "anything."), self._menu_row(language))], person
+        if kind == "ci":
+            return await self._checkin_answer(value, person, language)
         if kind == "languages":
             return [self._language_picker(language)], person
         if kind == "fb":
@@ -231,6 +252,114 @@ class Engine:
         await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
         return [self._answer(served, language)], person
 
+    # -- follow-up check-ins ------------------------------------------------------------------
+
+    async def _redeem(self, token: str, person: Person,
+                      language: str) -> tuple[list[Reply], Person]:
+        assert self.followup is not None
+        _ = self._gettext(language)
+        if not await self.followup.redeem(token, person.id):
+            text = _("This link does not work any more (it was already used, or it is too "
+                     "old). Ask your social worker for a new one.")
+            return [self._text(language, text, self._menu_row(language))], person
+        participant = await self.followup.participant(person.id)
+        plan = self.followup.plan
+        count = len(plan.checkins) if plan else 0
+        worker = participant.worker if participant and participant.worker else _("your CPAS")
+        text = _("Hello! {worker} invites you to short check-ins after your programme: "
+                 "{count} times in the coming year, a question with buttons. "
+                 "I store your chat number, your language, the dates and your answers. "
+                 "Only the social workers of your CPAS see them. "
+                 "You can stop at any time with /stop. Do you agree?").format(
+            worker=worker, count=count)
+        buttons = ((Button("✅ " + _("Yes, I agree"), "consent:yes"),),
+                   (Button(_("No, thank you"), "consent:no"),))
+        return [self._text(language, text, buttons), self._language_picker(language)], replace(
+            person, language=language)
+
+    async def _consented(self, person: Person, language: str,
+                         resumed: bool) -> tuple[list[Reply], Person]:
+        assert self.followup is not None
+        _ = self._gettext(language)
+        first = await self.followup.consent(person.id)
+        if first is None:
+            text = _("Thank you. There are no more check-ins planned for you.")
+        else:
+            text = _("Thank you! Your next check-in: {date}. Send /checkins to see your plan, "
+                     "/stop to stop.").format(date=format_moment(first, language))
+        if resumed:
+            text = _("Check-ins are on again.") + " " + text
+        return [self._text(language, "✅ " + text, self._menu_row(language))], person
+
+    async def _stop_checkins(self, person: Person, language: str) -> tuple[list[Reply], Person]:
+        _ = self._gettext(language)
+        if self.followup is None or not await self.followup.stop(person.id):
+            return [self._text(language, _("You have no check-ins."),
+                               self._menu_row(language))], person
+        text = _("Check-ins are stopped. I will not write to you any more. "
+                 "Send /start to turn them on again.")
+        return [self._text(language, text, self._menu_row(language))], person
+
+    async def _show_plan(self, person: Person, language: str) -> tuple[list[Reply], Person]:
+        _ = self._gettext(language)
+        upcoming = await self.followup.next_checkin(person.id) if self.followup else None
+        if upcoming is None:
+            text = _("You have no check-ins planned.")
+        else:
+            text = _("Your next check-in: {date}.").format(date=format_moment(upcoming, language))
+        return [self._text(language, "🗓 " + text, self._menu_row(language))], person
+
+    def checkin_message(self, person: Person, item_id: int, key: str,
+                        question_index: int = 0) -> Reply | None:
+        """One check-in question with one-tap answers, in the person's language."""
+        if self.followup is None or self.followup.plan is None:
+            return None
+        checkin = self.followup.plan.checkin(key)
+        if checkin is None or question_index >= len(checkin.questions):
+            return None
+        language = person.language or self._default_language
+        text, text_lang = self.followup.plan.question(
+            checkin.questions[question_index], self._snapshot.library.chain(language))
+        _ = self._gettext(language)
+        prefix = f"ci:{item_id}:{question_index}:"
+        faces = tuple(Button(face, f"{prefix}{score}")
+                      for score, face in enumerate(("😞", "🙁", "😐", "🙂", "😄"), start=1))
+        buttons = (faces, (Button("❓ " + _("I have a question"), f"{prefix}question"),),
+                   (Button("🆘 " + _("I need help now"), f"{prefix}help"),))
+        return Reply("message", text_lang, {"text": text}, None, buttons)
+
+    async def _checkin_answer(self, value: str, person: Person,
+                              language: str) -> tuple[list[Reply], Person]:
+        _ = self._gettext(language)
+        parts = value.split(":")
+        result = None
+        if self.followup is not None and len(parts) == 3 and all(parts[:2]) and \
+                parts[0].isdigit() and parts[1].isdigit():
+            result = await self.followup.answer(person.id, int(parts[0]), int(parts[1]), parts[2])
+        if result is None:
+            return [self._text(language, _("This button is no longer valid. Here is the menu.")),
+                    self._main_menu(language)], person
+        checkin, following = result
+        answer = parts[2]
+        if answer == "help" and self.escalation is not None:
+            replies, person = await self._person_requested(person, language,
+                                                           TicketSource.CHECKIN)
+            ticket = await self._storage.open_ticket_of(person.id)
+            if ticket is not None and ticket.asking:
+                await self.escalation.answer_about(ticket, person, f"check-in {checkin.key}: "
+                                                   "needs help now")
+                return [self._ticket_confirmation(language)], person
+            return replies, person
+        if answer in {"question", "help"}:
+            text = _("Ask your question in your own words, or choose a theme.")
+            return [self._text(language, text), self._main_menu(language)], person
+        if following is not None:
+            next_question = self.checkin_message(person, int(parts[0]), checkin.key, following)
+            if next_question is not None:
+                return [next_question], person
+        return [self._text(language, "🙏 " + _("Thank you! See you next time."),
+                           self._menu_row(language))], person
+
     # -- talking to a person ----------------------------------------------------------------
 
     async def _person_requested(
@@ -244,8 +373,8 @@ class Engine:
                        for topic_id in recent)
         person = replace(person, language=language, pending=None, failed_matches=0)
         await self._storage.save_person(person)
-        ticket = await self.escalation.open(person, source, source is TicketSource.CRISIS,
-                                            titles)
+        urgent = source in {TicketSource.CRISIS, TicketSource.CHECKIN}  # "I need help now"
+        ticket = await self.escalation.open(person, source, urgent, titles)
         mode = Mode.WAITING_FOR_PERSON if ticket.status.value == "open" else Mode.WITH_PERSON
         person = replace(person, mode=mode)
         if not ticket.asking:
@@ -579,6 +708,8 @@ class Engine:
             ("menu", _("Main menu")),
             ("language", _("Change language")),
             ("person", _("Talk to a person")),
+            ("checkins", _("My check-ins")),
+            ("stop", _("Stop check-ins")),
             ("about", _("About Passerelle")),
             ("help", _("Help")),
         ]

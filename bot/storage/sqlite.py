@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.conversation.person import Mode, Person, PersonRef
 from bot.escalation.tickets import Ticket, TicketSource, TicketStatus
+from bot.followup.outbox import OutboxItem, OutboxStatus, Participant
 
 MIGRATIONS = "bot.storage.migrations"
 
@@ -204,6 +205,121 @@ class SqliteStorage:
             (ticket_id, direction, source, copy, at.isoformat()),
         )
 
+    # -- follow-up ----------------------------------------------------------------------
+
+    async def add_token(self, token_hash: str, programme_end: str, worker: str | None,
+                        office: str | None, at: datetime, expires: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO enrol_tokens (token_hash, programme_end, worker, office, created_at,"
+            " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (token_hash, programme_end, worker, office, at.isoformat(), expires.isoformat()),
+        )
+
+    async def use_token(self, token_hash: str, at: datetime) -> tuple[str, str | None,
+                                                                       str | None] | None:
+        """Mark a valid, unused, unexpired token used (atomically) and return its data."""
+        async with self._db.execute(
+            "UPDATE enrol_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL"
+            " AND expires_at > ? RETURNING programme_end, worker, office",
+            (at.isoformat(), token_hash, at.isoformat()),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else (str(row[0]), row[1], row[2])
+
+    async def save_participant(self, participant: Participant) -> None:
+        await self._db.execute(
+            "INSERT INTO participants (person_id, programme_end, worker, office, consented_at,"
+            " stopped_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET"
+            " programme_end = excluded.programme_end, worker = excluded.worker,"
+            " office = excluded.office, consented_at = excluded.consented_at,"
+            " stopped_at = excluded.stopped_at",
+            (participant.person_id, participant.programme_end, participant.worker,
+             participant.office, "yes" if participant.consented else None,
+             "yes" if participant.stopped else None),
+        )
+
+    async def participant(self, person_id: int) -> Participant | None:
+        async with self._db.execute(
+            "SELECT * FROM participants WHERE person_id = ?", (person_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Participant(row["person_id"], row["programme_end"], row["worker"], row["office"],
+                           row["consented_at"] is not None, row["stopped_at"] is not None)
+
+    async def schedule(self, person_id: int, kind: str, key: str, due: datetime) -> None:
+        """Add (or move, while still pending) one promised message."""
+        await self._db.execute(
+            "INSERT INTO outbox (person_id, kind, key, due_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (person_id, kind, key) DO UPDATE SET due_at = excluded.due_at,"
+            " status = 'pending' WHERE outbox.status IN ('pending', 'cancelled')",
+            (person_id, kind, key, due.isoformat()),
+        )
+
+    async def cancel_pending(self, person_id: int, kind: str | None = None) -> int:
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'cancelled' WHERE person_id = ? AND status = 'pending'"
+            " AND (? IS NULL OR kind = ?)", (person_id, kind, kind))
+        return cursor.rowcount
+
+    async def claim_due(self, now: datetime, claim: str, limit: int) -> list[OutboxItem]:
+        """Atomically claim due rows for one dispatcher run (one UPDATE … RETURNING)."""
+        async with self._db.execute(
+            "UPDATE outbox SET status = 'claimed', claim = ?, claimed_at = ?,"
+            " attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE"
+            " status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?) RETURNING *",
+            (claim, now.isoformat(), now.isoformat(), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return sorted((_outbox(row) for row in rows), key=lambda item: (item.due_at, item.id))
+
+    async def release_claims(self, older_than: datetime) -> int:
+        """Claims of a dispatcher that died before sending go back to pending."""
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'pending', claim = NULL WHERE status = 'claimed'"
+            " AND claimed_at < ?", (older_than.isoformat(),))
+        return cursor.rowcount
+
+    async def mark_sent(self, item_id: int, at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?",
+            (at.isoformat(), item_id))
+
+    async def postpone(self, item_id: int, due: datetime, failed_attempt: bool) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'pending', claim = NULL, due_at = ?,"
+            " attempts = attempts - ? WHERE id = ?",
+            (due.isoformat(), 0 if failed_attempt else 1, item_id))
+
+    async def mark_failed(self, item_id: int) -> None:
+        await self._db.execute("UPDATE outbox SET status = 'failed' WHERE id = ?", (item_id,))
+
+    async def outbox_item(self, item_id: int) -> OutboxItem | None:
+        async with self._db.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _outbox(row)
+
+    async def pending_items(self, person_id: int) -> list[OutboxItem]:
+        async with self._db.execute(
+            "SELECT * FROM outbox WHERE person_id = ? AND status IN ('pending', 'claimed')"
+            " ORDER BY due_at", (person_id,)
+        ) as cursor:
+            return [_outbox(row) for row in await cursor.fetchall()]
+
+    async def record_answer(self, person_id: int, checkin: str, question: str, answer: str,
+                            at: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO checkin_answers (person_id, checkin, question, answer, answered_at)"
+            " VALUES (?, ?, ?, ?, ?)", (person_id, checkin, question, answer, at.isoformat()))
+
+    async def answers_since(self, since: datetime) -> list[tuple[int, str, str, str, str]]:
+        async with self._db.execute(
+            "SELECT person_id, checkin, question, answer, answered_at FROM checkin_answers"
+            " WHERE answered_at >= ? ORDER BY answered_at", (since.isoformat(),)
+        ) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
     # -- media cache ----------------------------------------------------------------------
 
     async def remote_id(self, channel: str, asset: str, fingerprint: str) -> str | None:
@@ -270,6 +386,13 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
         person_blocked=bool(row["person_blocked"]),
         satisfaction=row["satisfaction"],
     )
+
+
+def _outbox(row: aiosqlite.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"], person_id=row["person_id"], kind=row["kind"], key=row["key"],
+        due_at=datetime.fromisoformat(row["due_at"]), status=OutboxStatus(row["status"]),
+        attempts=row["attempts"], claim=row["claim"])
 
 
 def _statements(script: str) -> list[str]:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest_asyncio
 
 from bot.bootstrap import Passerelle, build, telegram_channel
 from bot.channels.telegram.adapter import TelegramChannel
-from bot.clock import Clock
+from bot.clock import Clock, ManualClock
 from bot.config import Settings
 from bot.content.source import ContentSource
 from tests.fakes.botapi_server import TEST_TOKEN, FakeBotApi
+
+NEWCOMER = 6001
+WORKERS = -1001234
+WORKER = 9001
+MONDAY_10H = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
 
 
 @dataclass
@@ -54,6 +60,26 @@ async def start_bot(api: FakeBotApi, db: Path, content: ContentSource, *,
     settings = settings_for(api, db, **changes)
     app, channel = await _start(settings, content, clock)
     return RunningBot(api, settings, content, app, channel, clock)
+
+
+@pytest_asyncio.fixture
+async def clock() -> ManualClock:
+    return ManualClock(MONDAY_10H)
+
+
+@pytest_asyncio.fixture
+async def desk(fake_botapi: FakeBotApi, tmp_path: Path, content_source: ContentSource,
+               clock: ManualClock) -> AsyncIterator[RunningBot]:
+    fake_botapi.register_chat(WORKERS, type="supergroup", title="CPAS workers", is_forum=True)
+    fake_botapi.members[(WORKERS, WORKER)] = "member"
+    running = await start_bot(
+        fake_botapi, tmp_path / "passerelle.sqlite3", content_source, clock=clock,
+        workers_chat_id=WORKERS,
+        extra={"escalation": {"reannounce_minutes": 30, "tell_person_minutes": 45}})
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
 @pytest_asyncio.fixture

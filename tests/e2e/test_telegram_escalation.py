@@ -6,47 +6,20 @@ which checks every request against the Bot API specification.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest_asyncio
-
 from bot.clock import ManualClock
 from bot.content.source import ContentSource
-from tests.e2e.conftest import RunningBot, start_bot
+from tests.e2e.conftest import NEWCOMER, WORKER, WORKERS, RunningBot, start_bot
 from tests.fakes.botapi_server import Call, FakeBotApi
 
-NEWCOMER = 6001
-WORKERS = -1001234
-WORKER = 9001
 OUTSIDER = 9666
-MONDAY_10H = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
 SUNDAY = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
 
 def actions(call: Call) -> list[str]:
     return [button["callback_data"] for row in call.button_rows() for button in row]
-
-
-@pytest_asyncio.fixture
-async def clock() -> ManualClock:
-    return ManualClock(MONDAY_10H)
-
-
-@pytest_asyncio.fixture
-async def desk(fake_botapi: FakeBotApi, tmp_path: Path, content_source: ContentSource,
-               clock: ManualClock) -> AsyncIterator[RunningBot]:
-    fake_botapi.register_chat(WORKERS, type="supergroup", title="CPAS workers", is_forum=True)
-    fake_botapi.members[(WORKERS, WORKER)] = "member"
-    running = await start_bot(
-        fake_botapi, tmp_path / "passerelle.sqlite3", content_source, clock=clock,
-        workers_chat_id=WORKERS,
-        extra={"escalation": {"reannounce_minutes": 30, "tell_person_minutes": 45}})
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 async def to_newcomer(bot: RunningBot) -> Call:

@@ -28,11 +28,13 @@ from bot.content.source import ContentSource
 from bot.conversation.engine import COMMANDS, Engine
 from bot.conversation.events import Event, EventKind
 from bot.conversation.person import PersonRef
+from bot.followup.dispatcher import Dispatcher
 from bot.render.renderer import Renderer
 from bot.storage.ports import Storage
 
 log = logging.getLogger(__name__)
 WAITING_CHECK_SECONDS = 60
+DISPATCH_SECONDS = 15
 MEDIA_KINDS = ("photo", "voice", "audio", "video", "video_note", "document", "sticker",
                "location", "venue", "contact", "animation", "poll", "dice")
 
@@ -58,6 +60,8 @@ class TelegramChannel:
             .post_shutdown(self._post_shutdown)
         )
         self._waiting: asyncio.Task[None] | None = None
+        self._dispatching: asyncio.Task[None] | None = None
+        self.dispatcher: Dispatcher | None = None
         if settings.telegram_base_file_url:
             builder = builder.base_file_url(settings.telegram_base_file_url)
         self.application: Application = builder.build()  # type: ignore[type-arg]
@@ -78,8 +82,12 @@ class TelegramChannel:
 
     async def _post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         """Register the command menu in every served language (setMyCommands)."""
+        loop = asyncio.get_running_loop()
         if self.workers is not None and self._waiting is None:
-            self._waiting = asyncio.get_running_loop().create_task(self._watch_waiting())
+            self._waiting = loop.create_task(self._watch_waiting())
+        if self.dispatcher is not None and self._dispatching is None:
+            await self.dispatcher.recover()
+            self._dispatching = loop.create_task(self._dispatch_loop())
         bot = application.bot
         library = self._content.current.library
         default = self._engine.command_descriptions(self._settings.default_language)
@@ -96,10 +104,11 @@ class TelegramChannel:
         message = update.effective_message
         if message is None or message.text is None:
             return
-        command = message.text[1:].split()[0].split("@")[0].lower() if len(message.text) > 1 else ""
+        head, _sep, argument = message.text[1:].partition(" ")
+        command = head.split("@")[0].lower()
         await self._handle(update, Event(
             self._ref(update), EventKind.COMMAND, command=command if command in COMMANDS
-            else f"unknown:{command}", language_hint=self._hint(update)))
+            else f"unknown:{command}", text=argument.strip(), language_hint=self._hint(update)))
 
     async def _on_workers_message(self, update: Update,
                                   _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -149,9 +158,20 @@ class TelegramChannel:
                   exc_info=context.error)
 
     async def _post_shutdown(self, _application: Application) -> None:  # type: ignore[type-arg]
-        if self._waiting is not None:
-            self._waiting.cancel()
-            self._waiting = None
+        for task in (self._waiting, self._dispatching):
+            if task is not None:
+                task.cancel()
+        self._waiting = self._dispatching = None
+
+    async def _dispatch_loop(self) -> None:
+        """Send due check-ins and reminders from the outbox, every few seconds."""
+        assert self.dispatcher is not None
+        while True:
+            try:
+                await self.dispatcher.run_once()
+            except Exception:  # keep dispatching: the rows stay in the outbox
+                log.exception("dispatching the outbox failed")
+            await asyncio.sleep(DISPATCH_SECONDS)
 
     async def _watch_waiting(self) -> None:
         while True:
@@ -209,6 +229,7 @@ class TelegramChannel:
             poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
 
     async def stop(self) -> None:
+        await self._post_shutdown(self.application)
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:

@@ -8,10 +8,13 @@ pressed in, so forged callback data cannot touch another ticket.
 from __future__ import annotations
 
 import html
+import io
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 
+import segno
 from telegram import Bot, Message, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -66,10 +69,16 @@ class WorkersGroup:
 
     async def on_message(self, update: Update) -> None:
         message = update.effective_message
-        if message is None or message.message_thread_id is None:
+        if message is None:
             return
         if not await self.is_member(message.from_user):
             log.warning("message in the workers' group from a non-member refused")
+            return
+        text = message.text or ""
+        if text.startswith(("/enrol", "/enroll")):
+            await self._enrol(message, text)
+            return
+        if message.message_thread_id is None:
             return
         ticket, person = await self._escalation.for_thread(str(message.message_thread_id))
         if person is None:
@@ -119,6 +128,33 @@ class WorkersGroup:
         else:
             await self._reply(message, _("Commands: /close, /note, /template NAME, /lang, "
                                          "/urgent."))
+
+    async def _enrol(self, message: Message, text: str) -> None:
+        """`/enrol YYYY-MM-DD [first name] [office]`: a one-time link and its QR code."""
+        _ = self._gettext
+        followup = self._engine.followup
+        parts = text.split(maxsplit=3)
+        try:
+            end = date.fromisoformat(parts[1])
+        except (IndexError, ValueError):
+            await self._reply(message, _("Write: /enrol YYYY-MM-DD (the end date of the "
+                                         "programme), then optionally your first name and "
+                                         "office."))
+            return
+        if followup is None:
+            return
+        worker = parts[2] if len(parts) > 2 else (
+            message.from_user.first_name if message.from_user else None)
+        office = parts[3] if len(parts) > 3 else None
+        token = await followup.create_token(end, worker, office)
+        link = f"https://t.me/{self._bot.username}?start={token}"
+        image = io.BytesIO()
+        segno.make(link, error="m").save(image, kind="png", scale=8, border=4)
+        caption = _("One-time link for the participant (valid 30 days): {link}").format(
+            link=link)
+        await self._bot.send_photo(self.chat_id, image.getvalue(), filename="passerelle.png",
+                                   caption=html.escape(caption), parse_mode=ParseMode.HTML,
+                                   message_thread_id=message.message_thread_id)
 
     # -- buttons --------------------------------------------------------------------------
 

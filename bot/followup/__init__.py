@@ -1,0 +1,1 @@
+"""Follow-up after a programme ends: check-in schedules, the outbox and its dispatcher."""

@@ -1,0 +1,37 @@
+"""Rows of the outbox: every message Passerelle promised to send later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    person_id: int
+    kind: str
+    key: str
+    due_at: datetime
+    status: OutboxStatus
+    attempts: int
+    claim: str | None = None
+
+
+@dataclass(frozen=True)
+class Participant:
+    person_id: int
+    programme_end: str
+    worker: str | None
+    office: str | None
+    consented: bool
+    stopped: bool

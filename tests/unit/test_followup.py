@@ -1,0 +1,245 @@
+"""Check-ins: schedule (time zones, DST, quiet hours), enrolment, the outbox dispatcher.
+
+A manual clock drives everything: no test sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest_asyncio
+
+from bot.clock import ManualClock
+from bot.config import PROJECT_ROOT
+from bot.content.source import ContentSource
+from bot.conversation.engine import Engine
+from bot.conversation.events import Event, EventKind, Reply
+from bot.conversation.person import Person, PersonRef
+from bot.escalation.office_hours import OfficeHours
+from bot.escalation.ports import TicketBrief
+from bot.escalation.service import EscalationService
+from bot.escalation.tickets import Ticket
+from bot.followup.dispatcher import (
+    Dispatcher,
+    DispatchSettings,
+    PersonUnreachable,
+    RetryLater,
+)
+from bot.followup.outbox import OutboxItem
+from bot.followup.schedule import BRUSSELS, Checkin, CheckinPlan, load_plan
+from bot.followup.service import FollowupService
+from bot.i18n.catalogs import Catalogs
+from bot.storage.sqlite import SqliteStorage
+
+PLAN = load_plan(PROJECT_ROOT / "content")
+REF = PersonRef("test", "42")
+
+
+def test_the_plan_is_content_with_every_language() -> None:
+    assert PLAN is not None and [c.offset_days for c in PLAN.checkins] == [14, 30, 91, 182, 365]
+    for texts in PLAN.questions.values():
+        assert {"fr", "nl", "ar", "ti", "en", "uk"} <= set(texts)
+
+
+def test_fire_time_is_local_delivery_hour_across_daylight_saving() -> None:
+    assert PLAN is not None
+    two_weeks = Checkin("week-2", 14, ("feeling",))
+    winter = PLAN.fire_time(date(2026, 3, 14), two_weeks)  # 28 March: still CET (UTC+1)
+    summer = PLAN.fire_time(date(2026, 3, 15), two_weeks)  # 29 March: CEST (UTC+2) begins
+    assert winter.astimezone(BRUSSELS).time() == summer.astimezone(BRUSSELS).time() == time(10, 30)
+    assert (winter.hour, summer.hour) == (9, 8)
+    autumn = PLAN.fire_time(date(2026, 10, 11), two_weeks)  # 25 October: back to CET
+    assert autumn == datetime(2026, 10, 25, 9, 30, tzinfo=UTC)
+
+
+def test_never_at_night_and_past_checkins_are_skipped() -> None:
+    plan = CheckinPlan(time(22, 0), time(20, 0), time(9, 0),
+                       (Checkin("a", 1, ("feeling",)), Checkin("b", 30, ("feeling",))), {})
+    due = plan.fire_time(date(2026, 12, 1), plan.checkins[0])
+    assert due.astimezone(BRUSSELS) == datetime(2026, 12, 3, 9, 0, tzinfo=BRUSSELS)
+    later = plan.schedule(date(2026, 12, 1), now=datetime(2026, 12, 10, tzinfo=UTC))
+    assert [c.key for c, _ in later] == ["b"]
+
+
+@dataclass
+class RecordingDesk:
+    announced: list[TicketBrief] = field(default_factory=list)
+
+    async def announce(self, ticket: Ticket, person: Person, brief: TicketBrief) -> None:
+        self.announced.append(brief)
+
+    async def relay_from_person(self, ticket: Ticket, person: Person, ref: str) -> None:
+        return None
+
+    async def notify(self, ticket: Ticket, person: Person, text: str) -> None:
+        return None
+
+
+@dataclass
+class RecordingDeliverer:
+    engine: Engine
+    sent: list[tuple[int, Reply]] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+    async def deliver(self, person: Person, item: OutboxItem) -> bool:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if person.mode.value != "bot":
+            return False
+        reply = self.engine.checkin_message(person, item.id, item.key)
+        assert reply is not None
+        self.sent.append((item.id, reply))
+        return True
+
+
+@dataclass
+class World:
+    clock: ManualClock
+    storage: SqliteStorage
+    engine: Engine
+    followup: FollowupService
+    desk: RecordingDesk
+
+    async def say(self, kind: EventKind, **values: str) -> list[Reply]:
+        return await self.engine.handle(Event(REF, kind, **values))  # type: ignore[arg-type]
+
+
+@pytest_asyncio.fixture
+async def world(content_source: ContentSource) -> AsyncIterator[World]:
+    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # Monday, 10:00 Brussels
+    storage = await SqliteStorage.open(":memory:")
+    followup = FollowupService(storage, clock, PLAN)
+    desk = RecordingDesk()
+    engine = Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"), clock,
+                    followup=followup)
+    engine.escalation = EscalationService(storage, desk, OfficeHours.from_config(None), clock)
+    yield World(clock, storage, engine, followup, desk)
+    await storage.close()
+
+
+def actions(reply: Reply) -> list[str]:
+    return [b.action for row in reply.buttons for b in row]
+
+
+async def enrol(world: World, end: date, language: str = "ar") -> datetime:
+    token = await world.followup.create_token(end, "Marie", "CPAS Schaerbeek")
+    assert len(token) >= 32
+    await world.say(EventKind.BUTTON, action=f"lang:{language}")
+    consent, _picker = await world.say(EventKind.COMMAND, command="start", text=token)
+    assert {"consent:yes", "consent:no"} <= set(actions(consent))
+    assert "Marie" in str(consent.context["text"])
+    (_thanks,) = await world.say(EventKind.BUTTON, action="consent:yes")
+    first = await world.followup.next_checkin(1)
+    assert first is not None
+    return first
+
+
+async def test_deep_link_works_once_and_consent_schedules_checkins(world: World) -> None:
+    await world.storage.person(REF, world.clock.now())
+    token = await world.followup.create_token(date(2026, 11, 20), "Marie", None)
+    assert await world.followup.redeem(token, 1)
+    assert not await world.followup.redeem(token, 1), "a link works only once"
+    stale = await world.followup.create_token(date(2026, 11, 20), None, None)
+    world.clock.advance(timedelta(days=31))
+    assert not await world.followup.redeem(stale, 1), "links expire"
+    assert not await world.followup.redeem("guess", 1)
+
+
+async def test_first_checkin_at_the_right_local_time_then_sent_once(world: World) -> None:
+    first = await enrol(world, date(2026, 11, 20))  # week-2 is 4 December
+    assert first.astimezone(BRUSSELS) == datetime(2026, 12, 4, 10, 30, tzinfo=BRUSSELS)
+    deliverer = RecordingDeliverer(world.engine)
+    dispatcher = Dispatcher(world.storage, world.clock, deliverer,
+                            DispatchSettings(per_second=0))
+    assert await dispatcher.run_once() == 0, "nothing is due yet"
+    world.clock.advance(first - world.clock.now())
+    assert await dispatcher.run_once() == 1
+    assert await dispatcher.run_once() == 0
+    (item_id, reply), = deliverer.sent
+    assert reply.lang == "ar" and any("\u0600" <= c <= "\u06ff" for c in str(reply.context))
+    assert f"ci:{item_id}:0:help" in actions(reply)
+
+
+async def test_crash_between_claim_and_send_sends_exactly_once_after_restart(
+    world: World,
+) -> None:
+    first = await enrol(world, date(2026, 11, 20))
+    world.clock.advance(first - world.clock.now())
+    claimed = await world.storage.claim_due(world.clock.now(), "crashed-run", 10)
+    assert len(claimed) == 1  # … and the process dies here, before sending
+    deliverer = RecordingDeliverer(world.engine)
+    restarted = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
+    await restarted.recover()
+    assert await restarted.run_once() == 0, "a fresh claim is not taken over at once"
+    world.clock.advance(timedelta(minutes=6))
+    assert await restarted.recover() == 1
+    assert await restarted.run_once() == 1
+    assert await restarted.run_once() == 0
+    assert len(deliverer.sent) == 1
+
+
+async def test_blocked_person_is_stopped_and_rate_limits_are_honoured(world: World) -> None:
+    first = await enrol(world, date(2026, 11, 20))
+    world.clock.advance(first - world.clock.now())
+    deliverer = RecordingDeliverer(world.engine, fail_with=RetryLater(30))
+    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
+    assert await dispatcher.run_once() == 0
+    (item,) = [i for i in await world.storage.pending_items(1) if i.key == "week-2"]
+    assert item.due_at >= world.clock.now() + timedelta(seconds=30), "retry_after honoured"
+    deliverer.fail_with = PersonUnreachable()
+    world.clock.advance(timedelta(minutes=1))
+    await dispatcher.run_once()
+    assert await world.storage.pending_items(1) == [], "nothing is retried forever"
+    participant = await world.followup.participant(1)
+    assert participant is not None and participant.stopped
+
+
+async def test_help_now_opens_an_urgent_ticket_and_checkins_wait_for_the_worker(
+    world: World,
+) -> None:
+    first = await enrol(world, date(2026, 11, 20))
+    world.clock.advance(first - world.clock.now())
+    deliverer = RecordingDeliverer(world.engine)
+    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
+    await dispatcher.run_once()
+    (item_id, _reply), = deliverer.sent
+    (confirmation,) = await world.say(EventKind.BUTTON, action=f"ci:{item_id}:0:help")
+    assert "leave" in actions(confirmation)
+    assert world.desk.announced[-1].urgent and world.desk.announced[-1].source == "checkin"
+    ticket = await world.storage.open_ticket_of(1)
+    assert ticket is not None and ticket.about is not None and "week-2" in ticket.about
+
+    next_due = await world.followup.next_checkin(1)
+    assert next_due is not None
+    world.clock.advance(next_due - world.clock.now())
+    assert await dispatcher.run_once() == 0, "a check-in waits while a ticket is open"
+    assert len(deliverer.sent) == 1
+
+
+async def test_answers_stop_resume_and_plan(world: World) -> None:
+    first = await enrol(world, date(2026, 11, 20), language="ti")
+    (plan,) = await world.say(EventKind.COMMAND, command="checkins")
+    assert "2026" in str(plan.context["text"])
+    world.clock.advance(first - world.clock.now())
+    deliverer = RecordingDeliverer(world.engine)
+    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
+    await dispatcher.run_once()
+    (item_id, _reply), = deliverer.sent
+    (second_question,) = await world.say(EventKind.BUTTON, action=f"ci:{item_id}:0:4")
+    assert f"ci:{item_id}:1:5" in actions(second_question)
+    await world.say(EventKind.BUTTON, action=f"ci:{item_id}:1:5")
+    async with world.storage._db.execute("SELECT question, answer FROM checkin_answers") as c:
+        assert [tuple(r) for r in await c.fetchall()] == [("feeling", "4"), ("contact", "5")]
+    await world.say(EventKind.COMMAND, command="stop")
+    assert await world.followup.next_checkin(1) is None
+    (resumed,) = await world.say(EventKind.COMMAND, command="start")
+    assert await world.followup.next_checkin(1) is not None
+    assert resumed.template == "message"
+
+
+async def test_changed_end_date_recomputes_unsent_checkins(world: World) -> None:
+    await enrol(world, date(2026, 11, 20))
+    moved = await world.followup.change_end(1, date(2027, 1, 31))
+    assert moved is not None and moved.astimezone(BRUSSELS).date() == date(2027, 2, 14)
