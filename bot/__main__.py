@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("text", nargs="?", default="")
     match.set_defaults(handler=_match)
 
+    export = commands.add_parser("export", help="pseudonymised data for evaluations")
+    export.add_argument("what", choices=["checkins"])
+    export.add_argument("--since", required=True, help="YYYY-MM-DD")
+    export.add_argument("--out", type=Path, default=None, help="CSV file (default: stdout)")
+    export.set_defaults(handler=_export)
+
     content = commands.add_parser("content", help="tools for editors")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     check = content_commands.add_parser("check", help="check every content file")
@@ -156,6 +162,34 @@ def _match(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps({"id": None, "error": f"bad input line: {error}"}), flush=True)
             continue
         print(json.dumps({"id": item.get("id"), **result}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+    from datetime import UTC, datetime
+
+    from bot.clock import SystemClock
+    from bot.followup.service import FollowupService
+    from bot.storage.sqlite import SqliteStorage
+
+    since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
+
+    async def rows() -> list[tuple[str, str, str, str, str]]:
+        storage = await SqliteStorage.open(settings.db_path)
+        try:
+            return await FollowupService(storage, SystemClock(), None).export_rows(since)
+        finally:
+            await storage.close()
+
+    data = asyncio.run(rows())
+    out = args.out.open("w", newline="", encoding="utf-8") if args.out else sys.stdout
+    writer = csv.writer(out)
+    writer.writerow(["participant", "checkin", "question", "answer", "date"])
+    writer.writerows(data)
+    if args.out:
+        out.close()
+        print(f"{len(data)} answer(s) written to {args.out}", file=sys.stderr)
     return 0
 
 

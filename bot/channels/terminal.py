@@ -37,8 +37,9 @@ class ConsoleDesk:
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
         self._out.write(f"    [to the workers, request #{ticket.id}] {message_ref}\n")
 
-    async def notify(self, ticket: Ticket, person: Person, text: str) -> None:
-        self._out.write(f"    [to the workers, request #{ticket.id}] {text}\n")
+    async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
+        where = f", request #{ticket.id}" if ticket else ""
+        self._out.write(f"    [to the workers{where}] {text}\n")
 
 
 class TerminalChat:

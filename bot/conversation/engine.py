@@ -19,6 +19,8 @@ from bot.conversation.events import Button, Event, EventKind, Reply
 from bot.conversation.person import Mode, Person
 from bot.escalation.service import EscalationService
 from bot.escalation.tickets import Ticket, TicketSource
+from bot.followup.appointments import REMINDER
+from bot.followup.outbox import OutboxItem
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.locale import format_day, format_moment, native_name
@@ -161,6 +163,8 @@ class Engine:
                                            "anything."), self._menu_row(language))], person
         if kind == "ci":
             return await self._checkin_answer(value, person, language)
+        if kind == "appt":
+            return await self._appointment_answer(value, person, language)
         if kind == "languages":
             return [self._language_picker(language)], person
         if kind == "fb":
@@ -327,6 +331,59 @@ class Engine:
         buttons = (faces, (Button("❓ " + _("I have a question"), f"{prefix}question"),),
                    (Button("🆘 " + _("I need help now"), f"{prefix}help"),))
         return Reply("message", text_lang, {"text": text}, None, buttons)
+
+    async def outbox_message(self, person: Person, item: OutboxItem) -> Reply | None:
+        """The message of a due outbox row: a check-in question or an appointment reminder."""
+        if item.kind == REMINDER:
+            return await self._reminder(person, item.key)
+        return self.checkin_message(person, item.id, item.key)
+
+    async def _reminder(self, person: Person, key: str) -> Reply | None:
+        if self.followup is None:
+            return None
+        head, _sep, which = key.partition(":")
+        appointment_id = head.removeprefix("appt-")
+        appointment = await self.followup.appointment(int(appointment_id)) \
+            if appointment_id.isdigit() else None
+        if appointment is None or appointment.answer == "not-coming":
+            return None
+        language = person.language or self._default_language
+        _ = self._gettext(language)
+        when = format_moment(appointment.starts_at, language)
+        if which == "confirm":
+            text = _("New appointment: {date}, {place}. I will remind you the day before and "
+                     "2 hours before.")
+        else:
+            text = _("Reminder: your appointment is on {date}, {place}.")
+        text = text.format(date=when, place=appointment.place)
+        if appointment.worker:
+            text += " " + _("With: {worker}.").format(worker=appointment.worker)
+        buttons = ((Button("✅ " + _("I will come"), f"appt:{appointment.id}:yes"),
+                    Button("❌ " + _("I cannot come"), f"appt:{appointment.id}:no")),
+                   (Button("📄 " + _("What to bring"), "topic:documents-to-bring"),))
+        return Reply("message", language, {"text": "📅 " + text}, None, buttons)
+
+    async def _appointment_answer(self, value: str, person: Person,
+                                  language: str) -> tuple[list[Reply], Person]:
+        _ = self._gettext(language)
+        raw_id, _sep, answer = value.partition(":")
+        appointment = None
+        if self.followup is not None and raw_id.isdigit() and answer in {"yes", "no"}:
+            appointment = await self.followup.answer_appointment(person.id, int(raw_id),
+                                                                 answer == "yes")
+        if appointment is None:
+            return [self._text(language, _("This button is no longer valid. Here is the menu.")),
+                    self._main_menu(language)], person
+        if self.escalation is not None:
+            when = format_moment(appointment.starts_at, self.escalation.settings.workers_language)
+            mark = "✅ coming" if answer == "yes" else "❌ cannot come"
+            await self.escalation.tell_workers(person, f"📅 {when}: {mark}")
+        if answer == "yes":
+            text = _("Thank you! See you then.")
+            return [self._text(language, text, self._menu_row(language))], person
+        text = _("Thank you for telling us. I told your social worker. "
+                 "They will propose another date.")
+        return [self._text(language, text, self._menu_row(language))], person
 
     async def _checkin_answer(self, value: str, person: Person,
                               language: str) -> tuple[list[Reply], Person]:

@@ -29,5 +29,5 @@ class WorkerDesk(Protocol):
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
         """Copy one message of the person into their thread."""
 
-    async def notify(self, ticket: Ticket, person: Person, text: str) -> None:
+    async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         """An information line for the workers in the person's thread."""

@@ -153,6 +153,10 @@ class EscalationService:
         await self._desk.notify(ticket, person, "⛔ This person has blocked the bot: "
                                 "messages cannot reach them.")
 
+    async def tell_workers(self, person: Person, text: str) -> None:
+        """A line in the person's thread, outside any ticket (e.g. appointment answers)."""
+        await self._desk.notify(None, person, text)
+
     def signature(self, worker_first_name: str) -> str:
         if self.settings.signature == "role":
             return self.settings.role_label

@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
+from bot.escalation.tickets import pseudonym
+from bot.followup.appointments import REMINDER, Appointment, reminder_times
 from bot.followup.outbox import OutboxItem, Participant
 from bot.followup.schedule import Checkin, CheckinPlan
 from bot.storage.ports import Storage
@@ -106,6 +108,41 @@ class FollowupService:
         following = question_index + 1
         more = answer.isdigit() and following < len(checkin.questions)
         return checkin, following if more else None
+
+    async def add_appointment(self, person_id: int, starts_at: datetime, place: str,
+                              worker: str | None) -> tuple[Appointment, list[datetime]]:
+        """Save an appointment and plan its confirmation and reminders in the outbox."""
+        now = self._clock.now()
+        appointment = await self._storage.add_appointment(person_id, starts_at, place, worker,
+                                                          now)
+        planned = reminder_times(appointment, now, self.plan)
+        for key, due in planned:
+            await self._storage.schedule(person_id, REMINDER, key, due)
+        return appointment, [due for _key, due in planned]
+
+    async def appointment(self, appointment_id: int) -> Appointment | None:
+        return await self._storage.appointment(appointment_id)
+
+    async def answer_appointment(self, person_id: int, appointment_id: int,
+                                 coming: bool) -> Appointment | None:
+        appointment = await self._storage.appointment(appointment_id)
+        if appointment is None or appointment.person_id != person_id:
+            return None
+        await self._storage.answer_appointment(appointment_id,
+                                               "coming" if coming else "not-coming")
+        return appointment
+
+    async def overview(self) -> list[tuple[int, datetime | None, int, str]]:
+        """For the workers' /followups: next check-in, overdue messages, last answer."""
+        rows = await self._storage.followup_overview(self._clock.now())
+        return [(person_id, datetime.fromisoformat(due) if due else None, overdue, answer)
+                for person_id, due, overdue, answer in rows]
+
+    async def export_rows(self, since: datetime) -> list[tuple[str, str, str, str, str]]:
+        """Answers for the programme's evaluation, pseudonymised (no chat numbers)."""
+        return [(pseudonym(person_id), checkin, question, answer, answered_at[:10])
+                for person_id, checkin, question, answer, answered_at
+                in await self._storage.answers_since(since)]
 
     async def item(self, item_id: int) -> OutboxItem | None:
         return await self._storage.outbox_item(item_id)

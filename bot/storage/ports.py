@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.conversation.person import Person, PersonRef
 from bot.escalation.tickets import Ticket, TicketSource
+from bot.followup.appointments import Appointment
 from bot.followup.outbox import OutboxItem, Participant
 
 
@@ -102,6 +103,18 @@ class FollowupStore(Protocol):
 
     async def record_answer(self, person_id: int, checkin: str, question: str, answer: str,
                             at: datetime) -> None: ...
+
+    async def answers_since(self, since: datetime) -> list[tuple[int, str, str, str, str]]: ...
+
+    async def add_appointment(self, person_id: int, starts_at: datetime, place: str,
+                              worker: str | None, at: datetime) -> Appointment: ...
+
+    async def appointment(self, appointment_id: int) -> Appointment | None: ...
+
+    async def answer_appointment(self, appointment_id: int, answer: str) -> None: ...
+
+    async def followup_overview(self, now: datetime) -> list[tuple[int, str | None, int,
+                                                                    str]]: ...
 
 
 class Storage(PersonStore, ActivityStore, MediaCache, TicketStore, FollowupStore, Protocol):

@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.conversation.person import Mode, Person, PersonRef
 from bot.escalation.tickets import Ticket, TicketSource, TicketStatus
+from bot.followup.appointments import Appointment
 from bot.followup.outbox import OutboxItem, OutboxStatus, Participant
 
 MIGRATIONS = "bot.storage.migrations"
@@ -319,6 +320,45 @@ class SqliteStorage:
             " WHERE answered_at >= ? ORDER BY answered_at", (since.isoformat(),)
         ) as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
+
+    async def add_appointment(self, person_id: int, starts_at: datetime, place: str,
+                              worker: str | None, at: datetime) -> Appointment:
+        cursor = await self._db.execute(
+            "INSERT INTO appointments (person_id, starts_at, place, worker, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (person_id, starts_at.isoformat(), place, worker, at.isoformat()))
+        appointment = await self.appointment(int(cursor.lastrowid or 0))
+        assert appointment is not None
+        return appointment
+
+    async def appointment(self, appointment_id: int) -> Appointment | None:
+        async with self._db.execute(
+            "SELECT * FROM appointments WHERE id = ?", (appointment_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Appointment(row["id"], row["person_id"], datetime.fromisoformat(row["starts_at"]),
+                           row["place"], row["worker"], row["answer"])
+
+    async def answer_appointment(self, appointment_id: int, answer: str) -> None:
+        await self._db.execute("UPDATE appointments SET answer = ? WHERE id = ?",
+                               (answer, appointment_id))
+
+    async def followup_overview(self, now: datetime) -> list[tuple[int, str | None, int, str]]:
+        """Per participant: (person id, next due, overdue count, last answer)."""
+        async with self._db.execute(
+            "SELECT p.person_id,"
+            " (SELECT MIN(due_at) FROM outbox o WHERE o.person_id = p.person_id"
+            "  AND o.status = 'pending' AND o.kind = 'checkin'),"
+            " (SELECT COUNT(*) FROM outbox o WHERE o.person_id = p.person_id"
+            "  AND o.status IN ('pending', 'claimed') AND o.due_at < ?),"
+            " COALESCE((SELECT answer FROM checkin_answers a WHERE a.person_id = p.person_id"
+            "  ORDER BY answered_at DESC LIMIT 1), '')"
+            " FROM participants p WHERE p.consented_at IS NOT NULL AND p.stopped_at IS NULL"
+            " ORDER BY p.person_id", (now.isoformat(),)
+        ) as cursor:
+            return [(row[0], row[1], row[2], row[3]) for row in await cursor.fetchall()]
 
     # -- media cache ----------------------------------------------------------------------
 

@@ -57,3 +57,19 @@ async def test_enrol_by_link_checkin_and_help_now(desk: RunningBot, clock: Manua
     assert "🆘" in announced.params["text"]
     confirmation = await to_newcomer(desk)
     assert "leave" in actions(confirmation)
+
+    thread = int(desk.api.calls_of("createForumTopic")[-1].result["message_thread_id"])
+    desk.api.push_group_text(WORKERS, "/appointment 2026-12-10 14:30 CPAS, rue Royale 1",
+                             thread_id=thread, user_id=WORKER, first_name="Marie")
+    saved = await desk.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == WORKERS
+                                    and "📅" in c.params["text"])
+    assert "2026" in saved.params["text"]
+    assert await desk.channel.dispatcher.run_once() == 1, "the confirmation, not the check-in"
+    confirmation = await to_newcomer(desk)
+    assert {"appt:1:yes", "appt:1:no"} <= set(actions(confirmation))
+    assert "14:30" in confirmation.params["text"]
+
+    desk.api.push_group_text(WORKERS, "/followups", thread_id=None, user_id=WORKER)
+    overview = await desk.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == WORKERS
+                                       and "🆘" in c.params["text"])
+    assert "0001" in overview.params["text"]

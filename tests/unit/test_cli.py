@@ -63,3 +63,28 @@ def test_content_check_fails_with_editor_friendly_lines(
     assert main(["content", "check"]) == 1
     out = capsys.readouterr().out
     assert "content/fr/bank-account.md:4: ERROR: unknown pictogram 'banque' → pick a name" in out
+
+
+def test_export_checkins_is_pseudonymised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.conversation.person import PersonRef
+    from bot.storage.sqlite import SqliteStorage
+
+    db = tmp_path / "db.sqlite3"
+
+    async def seed() -> None:
+        storage = await SqliteStorage.open(db)
+        person = await storage.person(PersonRef("telegram", "987654321"), datetime.now(UTC))
+        await storage.record_answer(person.id, "week-2", "feeling", "4",
+                                    datetime(2026, 12, 4, 9, 31, tzinfo=UTC))
+        await storage.close()
+
+    asyncio.run(seed())
+    monkeypatch.setenv("PASSERELLE_DB", str(db))
+    assert main(["export", "checkins", "--since", "2026-12-01"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "participant,checkin,question,answer,date"
+    assert out[1].endswith(",week-2,feeling,4,2026-12-04") and "987654321" not in out[1]

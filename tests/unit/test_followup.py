@@ -243,3 +243,36 @@ async def test_changed_end_date_recomputes_unsent_checkins(world: World) -> None
     await enrol(world, date(2026, 11, 20))
     moved = await world.followup.change_end(1, date(2027, 1, 31))
     assert moved is not None and moved.astimezone(BRUSSELS).date() == date(2027, 2, 14)
+
+
+async def test_appointment_reminders_in_arabic_and_tigrinya_with_correct_dates(
+    world: World,
+) -> None:
+    from bot.followup.appointments import parse_appointment
+
+    parsed = parse_appointment("2026-12-03 14:30 CPAS, rue Royale 1")
+    assert parsed is not None
+    starts_at, place = parsed
+    for language in ("ar", "ti"):
+        ref = PersonRef("test", f"appt-{language}")
+        await world.engine.handle(Event(ref, EventKind.BUTTON, action=f"lang:{language}"))
+        person = await world.storage.person(ref, world.clock.now())
+        appointment, planned = await world.followup.add_appointment(person.id, starts_at,
+                                                                    place, "Marie")
+        local = [p.astimezone(BRUSSELS) for p in planned]
+        assert local[1] == datetime(2026, 12, 2, 10, 30, tzinfo=BRUSSELS), "the day before"
+        assert local[2] == datetime(2026, 12, 3, 12, 30, tzinfo=BRUSSELS), "two hours before"
+        items = [i for i in await world.storage.pending_items(person.id) if i.kind == "reminder"]
+        assert [i.key.split(":")[1] for i in items] == ["confirm", "day-before", "2h"]
+        reminder = await world.engine.outbox_message(person, items[-1])
+        assert reminder is not None and reminder.lang == language
+        text = str(reminder.context["text"])
+        assert "14:30" in text and "2026" in text and "3" in text
+        month = {"ar": "ديسمبر", "ti": "ታሕ"}[language]
+        assert month in text, text
+        assert f"appt:{appointment.id}:yes" in actions(reminder)
+        (thanks,) = await world.engine.handle(
+            Event(ref, EventKind.BUTTON, action=f"appt:{appointment.id}:no"))
+        assert thanks.lang == language
+        stored = await world.followup.appointment(appointment.id)
+        assert stored is not None and stored.answer == "not-coming"

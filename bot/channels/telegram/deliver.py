@@ -10,6 +10,7 @@ from bot.conversation.engine import Engine
 from bot.conversation.person import Mode, Person
 from bot.followup.dispatcher import PersonUnreachable, RetryLater
 from bot.followup.outbox import OutboxItem
+from bot.followup.service import CHECKIN
 from bot.render.renderer import Renderer
 
 
@@ -20,9 +21,9 @@ class TelegramDeliverer:
         self._renderer = Renderer("html")
 
     async def deliver(self, person: Person, item: OutboxItem) -> bool:
-        if person.mode is not Mode.BOT:
+        if person.mode is not Mode.BOT and item.kind == CHECKIN:
             return False  # a worker owns the conversation: the check-in waits
-        reply = self._engine.checkin_message(person, item.id, item.key)
+        reply = await self._engine.outbox_message(person, item)
         if reply is None:
             return True  # nothing to say any more (check-in removed from the plan)
         try:

@@ -77,7 +77,7 @@ class TelegramDesk:
         ]])
         await self._post(person, "\n".join(lines), markup)
 
-    async def notify(self, ticket: Ticket, person: Person, text: str) -> None:
+    async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         await self._post(person, html.escape(text), None)
 
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:

@@ -24,7 +24,9 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.conversation.engine import Engine
 from bot.conversation.person import Person
 from bot.escalation.service import EscalationService, TicketError
-from bot.escalation.tickets import Ticket
+from bot.escalation.tickets import Ticket, pseudonym
+from bot.followup.appointments import parse_appointment
+from bot.i18n.locale import format_moment
 from bot.render.renderer import Renderer
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,9 @@ class WorkersGroup:
         if text.startswith(("/enrol", "/enroll")):
             await self._enrol(message, text)
             return
+        if text.startswith("/followups"):
+            await self._followups(message)
+            return
         if message.message_thread_id is None:
             return
         ticket, person = await self._escalation.for_thread(str(message.message_thread_id))
@@ -109,6 +114,9 @@ class WorkersGroup:
         if command == "lang":
             await self._reply(message, f"🌐 {language}")
             return
+        if command == "appointment":
+            await self._appointment(message, argument, person)
+            return
         if ticket is None:
             await self._reply(message, _("This person has no open request."))
             return
@@ -128,6 +136,42 @@ class WorkersGroup:
         else:
             await self._reply(message, _("Commands: /close, /note, /template NAME, /lang, "
                                          "/urgent."))
+
+    async def _appointment(self, message: Message, argument: str, person: Person) -> None:
+        """`/appointment 2026-12-03 14:30 place`: confirmation and reminders for the person."""
+        _ = self._gettext
+        parsed = parse_appointment(argument)
+        followup = self._engine.followup
+        if parsed is None or followup is None:
+            await self._reply(message, _("Write: /appointment YYYY-MM-DD HH:MM place"))
+            return
+        starts_at, place = parsed
+        worker = self._escalation.signature(message.from_user.first_name
+                                            if message.from_user else "")
+        _appointment, planned = await followup.add_appointment(person.id, starts_at, place,
+                                                               worker)
+        language = self._escalation.settings.workers_language
+        when = ", ".join(format_moment(due, language) for due in planned)
+        await self._reply(message, "📅 " + _("Appointment saved. Messages planned: {when}")
+                          .format(when=when))
+
+    async def _followups(self, message: Message) -> None:
+        """Who is due, overdue, or asked for help."""
+        _ = self._gettext
+        followup = self._engine.followup
+        rows = await followup.overview() if followup else []
+        if not rows:
+            await self._reply(message, _("No participants are followed up."))
+            return
+        language = self._escalation.settings.workers_language
+        overdue_label, answer_label = _("overdue"), _("last answer")
+        lines = []
+        for person_id, due, overdue, answer in rows:
+            flag = "🆘 " if answer == "help" else ("⏰ " if overdue else "")
+            when = format_moment(due, language) if due else "-"
+            lines.append(f"{flag}{pseudonym(person_id)} · {when} · {overdue_label}: {overdue}"
+                         f" · {answer_label}: {answer or '-'}")
+        await self._reply(message, "\n".join(lines))
 
     async def _enrol(self, message: Message, text: str) -> None:
         """`/enrol YYYY-MM-DD [first name] [office]`: a one-time link and its QR code."""
