@@ -32,6 +32,7 @@ test: $(STAMP) catalogs
 
 bench: $(STAMP) catalogs
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_dispatch.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests tools

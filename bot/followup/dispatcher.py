@@ -59,7 +59,7 @@ class Dispatcher:
                  settings: DispatchSettings | None = None, sleep: Sleep = asyncio.sleep) -> None:
         self._storage = storage
         self._clock = clock
-        self._deliverer = deliverer
+        self.deliverer = deliverer
         self.settings = settings or DispatchSettings()
         self._sleep = sleep
         self._run = uuid.uuid4().hex
@@ -76,6 +76,8 @@ class Dispatcher:
         items = await self._storage.claim_due(self._clock.now(), self._run, self.settings.batch)
         sent = 0
         interval = 1.0 / self.settings.per_second if self.settings.per_second > 0 else 0.0
+        loop = asyncio.get_running_loop()
+        next_slot = loop.time()
         last_chat_send: dict[int, float] = {}
         for item in items:
             if item.person_id in last_chat_send:  # 1 message a second per chat
@@ -85,8 +87,9 @@ class Dispatcher:
             if await self._send(item):
                 sent += 1
                 last_chat_send[item.person_id] = 0.0
-            if interval:
-                await self._sleep(interval)
+            if interval:  # keep to the overall rate: one slot per message, no bursts
+                next_slot += interval
+                await self._sleep(max(0.0, next_slot - loop.time()))
         return sent
 
     async def _send(self, item: OutboxItem) -> bool:
@@ -95,7 +98,7 @@ class Dispatcher:
             await self._storage.mark_failed(item.id)
             return False
         try:
-            delivered = await self._deliverer.deliver(person, item)
+            delivered = await self.deliverer.deliver(person, item)
         except PersonUnreachable:
             log.info("person %s blocked the bot: their messages are cancelled", person.id)
             await self._storage.mark_failed(item.id)
