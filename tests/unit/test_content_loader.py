@@ -83,3 +83,18 @@ def test_content_source_refuses_bad_content_and_keeps_the_last_good(tmp_path: Pa
         assert any("rental-deposit" in str(p.path) for p in error.problems)
     else:
         raise AssertionError("content with a missing topic must be refused")
+
+
+def test_valid_new_content_is_picked_up_without_a_restart(tmp_path: Path) -> None:
+    import asyncio
+    import shutil
+
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    source = ContentSource(root, embedder=None)
+    before = source.current.library.version
+    path = root / "fr" / "bank-account.md"
+    path.write_text(path.read_text().replace("title: ", "title: Nouveau — ", 1))
+    assert asyncio.run(source.reload()) is True
+    assert source.current.library.version != before
+    assert source.current.library.topics[("fr", "bank-account")].title.startswith("Nouveau")
