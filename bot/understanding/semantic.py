@@ -15,8 +15,8 @@ import pickle
 from pathlib import Path
 
 import numpy as np
-import sklearn
 import numpy.typing as npt
+import sklearn
 from sklearn.linear_model import LogisticRegression
 
 from bot.content.library import ContentLibrary
@@ -68,7 +68,7 @@ class SemanticClassifier:
         if path is not None and path.exists():
             try:
                 with path.open("rb") as handle:
-                    model: LogisticRegression = pickle.load(handle)  # noqa: S301 - own cache
+                    model: LogisticRegression = pickle.load(handle)
                 return model
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
                 log.warning("classifier cache unreadable, fitting again: %s", error)
