@@ -144,5 +144,8 @@ class FollowupService:
                 for person_id, checkin, question, answer, answered_at
                 in await self._storage.answers_since(since)]
 
+    async def pending(self, person_id: int) -> list[OutboxItem]:
+        return await self._storage.pending_items(person_id)
+
     async def item(self, item_id: int) -> OutboxItem | None:
         return await self._storage.outbox_item(item_id)

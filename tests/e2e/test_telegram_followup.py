@@ -73,3 +73,8 @@ async def test_enrol_by_link_checkin_and_help_now(desk: RunningBot, clock: Manua
     overview = await desk.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == WORKERS
                                        and "🆘" in c.params["text"])
     assert "0001" in overview.params["text"]
+
+    desk.api.push_group_text(WORKERS, "/enddate 2027-01-31", thread_id=thread, user_id=WORKER)
+    plan = await desk.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == WORKERS
+                                   and "🗓" in c.params["text"])
+    assert "month-1" in plan.params["text"] and "2027" in plan.params["text"]

@@ -117,6 +117,9 @@ class WorkersGroup:
         if command == "appointment":
             await self._appointment(message, argument, person)
             return
+        if command in {"checkins", "enddate"}:
+            await self._plan(message, command, argument, person)
+            return
         if ticket is None:
             await self._reply(message, _("This person has no open request."))
             return
@@ -135,7 +138,29 @@ class WorkersGroup:
             await self._reply(message, "✓ " + _("Template sent in the person's language."))
         else:
             await self._reply(message, _("Commands: /close, /note, /template NAME, /lang, "
-                                         "/urgent."))
+                                         "/urgent, /appointment, /checkins, /enddate."))
+
+    async def _plan(self, message: Message, command: str, argument: str,
+                    person: Person) -> None:
+        """`/checkins` shows the person's plan; `/enddate YYYY-MM-DD` moves the end date."""
+        _ = self._gettext
+        followup = self._engine.followup
+        if followup is None:
+            return
+        if command == "enddate":
+            try:
+                end = date.fromisoformat(argument)
+            except ValueError:
+                await self._reply(message, _("Write: /enddate YYYY-MM-DD"))
+                return
+            await followup.change_end(person.id, end)
+        language = self._escalation.settings.workers_language
+        pending = await followup.pending(person.id)
+        if not pending:
+            await self._reply(message, "🗓 " + _("No check-ins or reminders planned."))
+            return
+        lines = [f"{item.key}: {format_moment(item.due_at, language)}" for item in pending]
+        await self._reply(message, "🗓 " + "\n".join(lines))
 
     async def _appointment(self, message: Message, argument: str, person: Person) -> None:
         """`/appointment 2026-12-03 14:30 place`: confirmation and reminders for the person."""
