@@ -7,23 +7,21 @@ else, in every state, so the emergency numbers always come first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
-from bot import __version__
 from bot.clock import Clock
-from bot.content.library import ServedTopic
-from bot.content.model import THEMES
-from bot.content.source import ContentSource, Snapshot
+from bot.content.source import ContentSource
 from bot.conversation.events import Button, Event, EventKind, Reply
 from bot.conversation.person import Mode, Person
+from bot.conversation.replies import Gettext, Replies
 from bot.escalation.service import EscalationService
 from bot.escalation.tickets import Ticket, TicketSource
 from bot.followup.appointments import REMINDER
 from bot.followup.outbox import OutboxItem
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.locale import format_day, format_moment, native_name
+from bot.i18n.locale import format_moment
 from bot.storage.ports import Storage
 from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS
 from bot.understanding.normalize import script_of
@@ -31,20 +29,9 @@ from bot.understanding.normalize import script_of
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "menu", "language", "person", "checkins", "stop", "about", "help")
-THEME_EMOJI = {"rights": "📜", "appointments": "📅", "rules": "📋"}
 LONG_MESSAGE = 600
 FAILURES_BEFORE_OFFER = 2
 SCRIPT_LANGUAGE = {"arabic": "ar", "ethiopic": "ti", "cyrillic": "uk"}
-Gettext = Callable[[str], str]
-
-
-def _noop(message: str) -> str:
-    """Marks a string for extraction without translating it here."""
-    return message
-
-
-THEME_NAMES = {"rights": _noop("Rights"), "appointments": _noop("Appointments"),
-               "rules": _noop("Rules")}
 
 
 class Engine:
@@ -63,6 +50,7 @@ class Engine:
         self._default_language = default_language
         self.escalation = escalation
         self.followup = followup
+        self.replies = Replies(content, catalogs, default_language)
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -79,9 +67,9 @@ class Engine:
             return replies
         except Exception:
             log.exception("engine failed on a %s event", event.kind.value)
-            _ = self._gettext(language)
-            return [self._text(language, _("Sorry, something went wrong on my side. "
-                                           "Please try again."), self._menu_row(language))]
+            _ = self.replies.gettext(language)
+            return [self.replies.text(language, _("Sorry, something went wrong on my side. "
+                                           "Please try again."), self.replies.menu_row(language))]
 
     async def _dispatch(
         self, event: Event, person: Person, language: str
@@ -91,14 +79,14 @@ class Engine:
             if ticket is not None:
                 return await self._with_ticket(event, person, ticket, language)
             person = replace(person, mode=Mode.BOT)
-        if event.kind is EventKind.TEXT and self._snapshot.matcher.is_crisis(event.text):
-            return self._crisis(language), replace(person, language=language)
+        if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
+            return self.replies.crisis(language), replace(person, language=language)
         if event.kind is EventKind.COMMAND:
             return await self._command(event, person, language)
         if event.kind is EventKind.BUTTON:
             return await self._button(event.action, person, language)
         if event.kind is EventKind.MEDIA:
-            return [self._media(event.media, language)], replace(person, language=language)
+            return [self.replies.media(event.media, language)], replace(person, language=language)
         return await self._typed(event.text, person, language)
 
     # -- commands and buttons -------------------------------------------------------------
@@ -106,7 +94,7 @@ class Engine:
     async def _command(
         self, event: Event, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         command = event.command
         person = replace(person, language=language, pending=None)
         if command == "start" and self.followup is not None:
@@ -116,37 +104,37 @@ class Engine:
             if participant is not None and participant.consented and participant.stopped:
                 return await self._consented(person, language, resumed=True)
         if command == "start":
-            return [self._greeting(language), self._language_picker(language)], person
+            return [self.replies.greeting(language), self.replies.language_picker(language)], person
         if command == "stop":
             return await self._stop_checkins(person, language)
         if command == "checkins":
             return await self._show_plan(person, language)
         if command == "menu":
-            return [self._main_menu(language)], person
+            return [self.replies.main_menu(language)], person
         if command == "language":
-            return [self._language_picker(language)], person
+            return [self.replies.language_picker(language)], person
         if command == "person":
             return await self._person_requested(person, language, TicketSource.REQUEST)
         if command == "about":
-            return [self._about(language)], person
+            return [self.replies.about(language)], person
         if command == "help":
-            return [self._help(language)], person
+            return [self.replies.help(language)], person
         text = _("I do not know this command. Here is the menu.")
-        return [self._text(language, text), self._main_menu(language)], person
+        return [self.replies.text(language, text), self.replies.main_menu(language)], person
 
     async def _button(
         self, action: str, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
         kind, _sep, value = action.partition(":")
-        library = self._snapshot.library
+        library = self.replies.snapshot.library
         if kind == "lang" and value in library.languages:
             person = replace(person, language=value, pending=None)
-            return [self._language_set(value), self._main_menu(value)], person
+            return [self.replies.language_set(value), self.replies.main_menu(value)], person
         person = replace(person, language=language)
         if kind == "menu":
-            return [self._main_menu(language)], replace(person, pending=None)
+            return [self.replies.main_menu(language)], replace(person, pending=None)
         if kind == "theme" and value in library.catalogue.themes:
-            return [self._theme(value, language)], person
+            return [self.replies.theme(value, language)], person
         if kind == "topic":
             return await self._answer_or_function(value, person, language)
         if kind == "person":
@@ -158,67 +146,69 @@ class Engine:
         if kind == "consent":
             if value == "yes":
                 return await self._consented(person, language, resumed=False)
-            _ = self._gettext(language)
-            return [self._text(language, _("All right: no check-ins. You can still ask me "
-                                           "anything."), self._menu_row(language))], person
+            _ = self.replies.gettext(language)
+            return [self.replies.text(language, _("All right: no check-ins. You can still ask me "
+                                           "anything."), self.replies.menu_row(language))], person
         if kind == "ci":
             return await self._checkin_answer(value, person, language)
         if kind == "appt":
             return await self._appointment_answer(value, person, language)
         if kind == "languages":
-            return [self._language_picker(language)], person
+            return [self.replies.language_picker(language)], person
         if kind == "fb":
             return await self._feedback(value, person, language)
         if kind == "gloss":
-            return [self._glossary(value, language)], person
+            return [self.replies.glossary(value, language)], person
         if kind == "forget":
             return await self._forget(value, person, language)
-        _ = self._gettext(language)
-        return [self._text(language, _("This button is no longer valid. Here is the menu.")),
-                self._main_menu(language)], person
+        _ = self.replies.gettext(language)
+        return [self.replies.text(language, _("This button is no longer valid. Here is the menu.")),
+                self.replies.main_menu(language)], person
 
     async def _feedback(
         self, value: str, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
         topic_id, _sep, verdict = value.rpartition(":")
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         if topic_id and verdict in {"1", "0"}:
             await self._storage.record_feedback(
                 person.id, topic_id, language, verdict == "1", self._clock.now()
             )
         if verdict == "0":
             text = _("Thank you. I am sorry this did not help. A person can help you.")
-            return [self._text(language, text, self._menu_row(language))], person
-        return [self._text(language, _("Thank you for your answer!"),
-                           self._menu_row(language))], person
+            return [self.replies.text(language, text, self.replies.menu_row(language))], person
+        return [self.replies.text(language, _("Thank you for your answer!"),
+                           self.replies.menu_row(language))], person
 
     async def _forget(
         self, value: str, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         if value == "yes":
             await self._storage.forget_person(person.id)
             text = _("Done. I have deleted everything I stored about you. "
                      "Send /start to begin again.")
-            return [self._text(language, text)], replace(person, id=-1)
-        return [self._text(language, _("Nothing was deleted."), self._menu_row(language))], \
-            replace(person, pending=None)
+            return [self.replies.text(language, text)], replace(person, id=-1)
+        nothing = self.replies.text(language, _("Nothing was deleted."),
+                                    self.replies.menu_row(language))
+        return [nothing], replace(person, pending=None)
 
     # -- typed text -----------------------------------------------------------------------
 
     async def _typed(self, text: str, person: Person, language: str) -> tuple[list[Reply], Person]:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         person = replace(person, language=language)
         if not text.strip():
-            return [self._main_menu(language)], person
+            return [self.replies.main_menu(language)], person
         if len(text) > LONG_MESSAGE:
             note = _("Your message is long. I understand short questions best. "
                      "Please write your question in a few words, or talk to a person.")
-            return [self._text(language, note, self._menu_row(language))], person
-        result = self._snapshot.matcher.match(text)
+            return [self.replies.text(language, note, self.replies.menu_row(language))], person
+        result = self.replies.snapshot.matcher.match(text)
         if result.topic == CHANGE_LANGUAGE and result.language:
             person = replace(person, language=result.language, pending=None, failed_matches=0)
-            return [self._language_set(result.language), self._main_menu(result.language)], person
+            chosen = result.language
+            return [self.replies.language_set(chosen), self.replies.main_menu(chosen)], person
         if result.topic is not None:
             person = replace(person, failed_matches=0)
             return await self._answer_or_function(result.topic, person, language)
@@ -226,14 +216,15 @@ class Engine:
         person = replace(person, failed_matches=failures)
         replies: list[Reply] = []
         if result.alternatives:
-            replies.append(self._did_you_mean(result.alternatives, language))
+            replies.append(self.replies.did_you_mean(result.alternatives, language))
         else:
             text_unknown = _("Sorry, I did not understand. Try other words, "
                              "choose a theme, or talk to a person.")
-            replies.append(self._text(language, text_unknown, self._menu_row(language)))
+            replies.append(self.replies.text(language, text_unknown,
+                                             self.replies.menu_row(language)))
         if failures >= FAILURES_BEFORE_OFFER:
             offer = _("I still do not understand. A person can help you.")
-            replies.append(self._text(language, offer, (
+            replies.append(self.replies.text(language, offer, (
                 (Button("💬 " + _("Talk to a person"), "person:failed"),),)))
         return replies, person
 
@@ -241,31 +232,32 @@ class Engine:
         self, topic_id: str, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
         if topic_id == CRISIS:
-            return self._crisis(language), person
+            return self.replies.crisis(language), person
         if topic_id == "talk-to-a-person":
             return await self._person_requested(person, language, TicketSource.REQUEST)
         if topic_id == CHANGE_LANGUAGE:
-            return [self._language_picker(language)], person
+            return [self.replies.language_picker(language)], person
         if topic_id == "main-menu":
-            return [self._main_menu(language)], person
+            return [self.replies.main_menu(language)], person
         if topic_id == "delete-my-data":
-            return [self._confirm_forget(language)], replace(person, pending="confirm-delete")
-        served = self._snapshot.library.served(language, topic_id)
+            confirm = self.replies.confirm_forget(language)
+            return [confirm], replace(person, pending="confirm-delete")
+        served = self.replies.snapshot.library.served(language, topic_id)
         if served is None or served.topic.is_function:
-            return [self._main_menu(language)], person
+            return [self.replies.main_menu(language)], person
         await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
-        return [self._answer(served, language)], person
+        return [self.replies.answer(served, language)], person
 
     # -- follow-up check-ins ------------------------------------------------------------------
 
     async def _redeem(self, token: str, person: Person,
                       language: str) -> tuple[list[Reply], Person]:
         assert self.followup is not None
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         if not await self.followup.redeem(token, person.id):
             text = _("This link does not work any more (it was already used, or it is too "
                      "old). Ask your social worker for a new one.")
-            return [self._text(language, text, self._menu_row(language))], person
+            return [self.replies.text(language, text, self.replies.menu_row(language))], person
         participant = await self.followup.participant(person.id)
         plan = self.followup.plan
         count = len(plan.checkins) if plan else 0
@@ -278,13 +270,14 @@ class Engine:
             worker=worker, count=count)
         buttons = ((Button("✅ " + _("Yes, I agree"), "consent:yes"),),
                    (Button(_("No, thank you"), "consent:no"),))
-        return [self._text(language, text, buttons), self._language_picker(language)], replace(
-            person, language=language)
+        consent = self.replies.text(language, text, buttons)
+        return [consent, self.replies.language_picker(language)], replace(person,
+                                                                          language=language)
 
     async def _consented(self, person: Person, language: str,
                          resumed: bool) -> tuple[list[Reply], Person]:
         assert self.followup is not None
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         first = await self.followup.consent(person.id)
         if first is None:
             text = _("Thank you. There are no more check-ins planned for you.")
@@ -293,44 +286,25 @@ class Engine:
                      "/stop to stop.").format(date=format_moment(first, language))
         if resumed:
             text = _("Check-ins are on again.") + " " + text
-        return [self._text(language, "✅ " + text, self._menu_row(language))], person
+        return [self.replies.text(language, "✅ " + text, self.replies.menu_row(language))], person
 
     async def _stop_checkins(self, person: Person, language: str) -> tuple[list[Reply], Person]:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         if self.followup is None or not await self.followup.stop(person.id):
-            return [self._text(language, _("You have no check-ins."),
-                               self._menu_row(language))], person
+            return [self.replies.text(language, _("You have no check-ins."),
+                               self.replies.menu_row(language))], person
         text = _("Check-ins are stopped. I will not write to you any more. "
                  "Send /start to turn them on again.")
-        return [self._text(language, text, self._menu_row(language))], person
+        return [self.replies.text(language, text, self.replies.menu_row(language))], person
 
     async def _show_plan(self, person: Person, language: str) -> tuple[list[Reply], Person]:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         upcoming = await self.followup.next_checkin(person.id) if self.followup else None
         if upcoming is None:
             text = _("You have no check-ins planned.")
         else:
             text = _("Your next check-in: {date}.").format(date=format_moment(upcoming, language))
-        return [self._text(language, "🗓 " + text, self._menu_row(language))], person
-
-    def checkin_message(self, person: Person, item_id: int, key: str,
-                        question_index: int = 0) -> Reply | None:
-        """One check-in question with one-tap answers, in the person's language."""
-        if self.followup is None or self.followup.plan is None:
-            return None
-        checkin = self.followup.plan.checkin(key)
-        if checkin is None or question_index >= len(checkin.questions):
-            return None
-        language = person.language or self._default_language
-        text, text_lang = self.followup.plan.question(
-            checkin.questions[question_index], self._snapshot.library.chain(language))
-        _ = self._gettext(language)
-        prefix = f"ci:{item_id}:{question_index}:"
-        faces = tuple(Button(face, f"{prefix}{score}")
-                      for score, face in enumerate(("😞", "🙁", "😐", "🙂", "😄"), start=1))
-        buttons = (faces, (Button("❓ " + _("I have a question"), f"{prefix}question"),),
-                   (Button("🆘 " + _("I need help now"), f"{prefix}help"),))
-        return Reply("message", text_lang, {"text": text}, None, buttons)
+        return [self.replies.text(language, "🗓 " + text, self.replies.menu_row(language))], person
 
     async def outbox_message(self, person: Person, item: OutboxItem) -> Reply | None:
         """The message of a due outbox row: a check-in question or an appointment reminder."""
@@ -348,7 +322,7 @@ class Engine:
         if appointment is None or appointment.answer == "not-coming":
             return None
         language = person.language or self._default_language
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         when = format_moment(appointment.starts_at, language)
         if which == "confirm":
             text = _("New appointment: {date}, {place}. I will remind you the day before and "
@@ -365,37 +339,39 @@ class Engine:
 
     async def _appointment_answer(self, value: str, person: Person,
                                   language: str) -> tuple[list[Reply], Person]:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         raw_id, _sep, answer = value.partition(":")
         appointment = None
         if self.followup is not None and raw_id.isdigit() and answer in {"yes", "no"}:
             appointment = await self.followup.answer_appointment(person.id, int(raw_id),
                                                                  answer == "yes")
         if appointment is None:
-            return [self._text(language, _("This button is no longer valid. Here is the menu.")),
-                    self._main_menu(language)], person
+            invalid = _("This button is no longer valid. Here is the menu.")
+            return [self.replies.text(language, invalid),
+                    self.replies.main_menu(language)], person
         if self.escalation is not None:
             when = format_moment(appointment.starts_at, self.escalation.settings.workers_language)
             mark = "✅ coming" if answer == "yes" else "❌ cannot come"
             await self.escalation.tell_workers(person, f"📅 {when}: {mark}")
         if answer == "yes":
             text = _("Thank you! See you then.")
-            return [self._text(language, text, self._menu_row(language))], person
+            return [self.replies.text(language, text, self.replies.menu_row(language))], person
         text = _("Thank you for telling us. I told your social worker. "
                  "They will propose another date.")
-        return [self._text(language, text, self._menu_row(language))], person
+        return [self.replies.text(language, text, self.replies.menu_row(language))], person
 
     async def _checkin_answer(self, value: str, person: Person,
                               language: str) -> tuple[list[Reply], Person]:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         parts = value.split(":")
         result = None
         if self.followup is not None and len(parts) == 3 and all(parts[:2]) and \
                 parts[0].isdigit() and parts[1].isdigit():
             result = await self.followup.answer(person.id, int(parts[0]), int(parts[1]), parts[2])
         if result is None:
-            return [self._text(language, _("This button is no longer valid. Here is the menu.")),
-                    self._main_menu(language)], person
+            invalid = _("This button is no longer valid. Here is the menu.")
+            return [self.replies.text(language, invalid),
+                    self.replies.main_menu(language)], person
         checkin, following = result
         answer = parts[2]
         if answer == "help" and self.escalation is not None:
@@ -405,17 +381,17 @@ class Engine:
             if ticket is not None and ticket.asking:
                 await self.escalation.answer_about(ticket, person, f"check-in {checkin.key}: "
                                                    "needs help now")
-                return [self._ticket_confirmation(language)], person
+                return [self.replies.ticket_confirmation(language, self._expected_answer())], person
             return replies, person
         if answer in {"question", "help"}:
             text = _("Ask your question in your own words, or choose a theme.")
-            return [self._text(language, text), self._main_menu(language)], person
+            return [self.replies.text(language, text), self.replies.main_menu(language)], person
         if following is not None:
             next_question = self.checkin_message(person, int(parts[0]), checkin.key, following)
             if next_question is not None:
                 return [next_question], person
-        return [self._text(language, "🙏 " + _("Thank you! See you next time."),
-                           self._menu_row(language))], person
+        return [self.replies.text(language, "🙏 " + _("Thank you! See you next time."),
+                           self.replies.menu_row(language))], person
 
     # -- talking to a person ----------------------------------------------------------------
 
@@ -424,9 +400,9 @@ class Engine:
     ) -> tuple[list[Reply], Person]:
         """Open a ticket at once (even outside office hours) and ask what it is about."""
         if self.escalation is None:
-            return [self._talk_to_person(language)], person
+            return [self.replies.talk_to_person(language)], person
         recent = await self._storage.recent_views(person.id, limit=3)
-        titles = tuple(self._title(topic_id, self.escalation.settings.workers_language)
+        titles = tuple(self.replies.title(topic_id, self.escalation.settings.workers_language)
                        for topic_id in recent)
         person = replace(person, language=language, pending=None, failed_matches=0)
         await self._storage.save_person(person)
@@ -435,11 +411,11 @@ class Engine:
         mode = Mode.WAITING_FOR_PERSON if ticket.status.value == "open" else Mode.WITH_PERSON
         person = replace(person, mode=mode)
         if not ticket.asking:
-            _ = self._gettext(language)
-            return [self._text(language, _("You are already waiting for a social worker. "
+            _ = self.replies.gettext(language)
+            return [self.replies.text(language, _("You are already waiting for a social worker. "
                                            "Write here: they will see your messages."),
-                               self._leave_row(language))], person
-        return [self._ask_about(language, recent)], person
+                               self.replies.leave_row(language))], person
+        return [self.replies.ask_about(language, recent)], person
 
     async def _with_ticket(
         self, event: Event, person: Person, ticket: Ticket, language: str
@@ -448,23 +424,23 @@ class Engine:
         assert self.escalation is not None
         person = replace(person, language=language)
         escalation = self.escalation
-        if event.kind is EventKind.TEXT and self._snapshot.matcher.is_crisis(event.text):
+        if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
             await escalation.make_urgent(ticket, person, "crisis words in the last message")
             if event.message_ref:
                 await escalation.relay(ticket, person, event.message_ref)
-            return self._crisis(language), person
+            return self.replies.crisis(language), person
         leaving = (event.kind is EventKind.COMMAND and event.command in {"menu", "start"}) or (
             event.kind is EventKind.BUTTON and event.action in {"leave", "menu"})
         if leaving:
             await escalation.person_left(ticket, person)
-            _ = self._gettext(language)
+            _ = self.replies.gettext(language)
             text = _("You left the conversation with the social worker. Here is the menu.")
-            return [self._text(language, text), self._main_menu(language)], replace(
+            return [self.replies.text(language, text), self.replies.main_menu(language)], replace(
                 person, mode=Mode.BOT)
         if event.kind is EventKind.BUTTON and event.action.startswith("about:"):
             about = event.action.partition(":")[2] or None
             await escalation.answer_about(ticket, person, None if about == "skip" else about)
-            return [self._ticket_confirmation(language)], person
+            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
         if event.kind is EventKind.COMMAND or event.kind is EventKind.BUTTON:
             if event.command == "person" or event.action.startswith("person"):
                 return await self._person_requested(person, language, TicketSource.REQUEST)
@@ -475,44 +451,31 @@ class Engine:
             return [], person
         if ticket.asking:
             await escalation.answer_about(ticket, person, "own-words", event.message_ref)
-            return [self._ticket_confirmation(language)], person
+            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
         await escalation.relay(ticket, person, event.message_ref)
         return [], person
 
-    def _ask_about(self, language: str, recent: list[str]) -> Reply:
-        _ = self._gettext(language)
-        library = self._snapshot.library
-        buttons: list[tuple[Button, ...]] = []
-        for topic_id in recent[:2]:
-            served = library.served(language, topic_id)
-            if served is not None and not served.topic.is_function:
-                buttons.append((Button(served.topic.title, f"about:{topic_id}"),))
-        buttons.append(tuple(
-            Button(f"{THEME_EMOJI[theme]} {_(THEME_NAMES[theme])}", f"about:{theme}")
-            for theme in THEMES))
-        buttons.append((Button("⏭ " + _("Skip"), "about:skip"),))
-        buttons.extend(self._leave_row(language))
-        text = _("A social worker can answer you here. What is it about? "
-                 "Choose below, or write it in your own words.")
-        return self._text(language, "💬 " + text, tuple(buttons))
+    def _expected_answer(self) -> datetime | None:
+        return self.escalation.expected_answer() if self.escalation else None
 
-    def _ticket_confirmation(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        assert self.escalation is not None
-        when = self.escalation.expected_answer()
-        if when is None:
-            text = _("Thank you. A social worker will answer you here, in this chat. "
-                     "You do not need to repeat your question. You can add messages, "
-                     "photos or voice messages.")
-        else:
-            text = _("Thank you. Your request is saved. The office is closed now. "
-                     "A social worker will answer you here from {when}. "
-                     "In danger, call 112.").format(when=format_moment(when, language))
-        return self._text(language, "✅ " + text, self._leave_row(language))
+    def checkin_message(self, person: Person, item_id: int, key: str,
+                        question_index: int = 0) -> Reply | None:
+        """One check-in question for `person` (used by the outbox's deliverer)."""
+        plan = self.followup.plan if self.followup else None
+        return self.replies.checkin_message(plan, person.language or self._default_language,
+                                            item_id, key, question_index)
 
-    def _leave_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
-        _ = self._gettext(language)
-        return ((Button("↩️ " + _("Back to the menu"), "leave"),),)
+    def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
+        return self.replies.closed_by_worker(ticket, language)
+
+    def still_waiting(self, language: str) -> list[Reply]:
+        return self.replies.still_waiting(language)
+
+    def template(self, topic_id: str, language: str) -> Reply | None:
+        return self.replies.template(topic_id, language)
+
+    def command_descriptions(self, language: str) -> list[tuple[str, str]]:
+        return self.replies.command_descriptions(language)
 
     async def _satisfaction(
         self, value: str, person: Person, language: str
@@ -520,52 +483,17 @@ class Engine:
         ticket_id, _sep, score = value.partition(":")
         if self.escalation is not None and ticket_id.isdigit() and score.isdigit():
             await self.escalation.rate(int(ticket_id), person, int(score))
-        _ = self._gettext(language)
-        return [self._text(language, _("Thank you for your answer!"),
-                           self._menu_row(language))], person
-
-    def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
-        """What the person sees when the worker closes: a one-tap satisfaction question."""
-        _ = self._gettext(language)
-        buttons = (tuple(Button(face, f"sat:{ticket.id}:{score}")
-                         for face, score in (("😞", 1), ("😐", 2), ("🙂", 3))),
-                   (Button("🏠 " + _("Menu"), "menu"),))
-        text = _("The social worker has closed the conversation. How was it for you?")
-        return [self._text(language, text, buttons)]
-
-    def still_waiting(self, language: str) -> list[Reply]:
-        _ = self._gettext(language)
-        text = _("A social worker has not answered yet. We have not forgotten you. "
-                 "Thank you for your patience.")
-        return [self._text(language, "⏳ " + text, self._leave_row(language))]
-
-    def template(self, topic_id: str, language: str) -> Reply | None:
-        """A prepared answer from the content, in the person's language (worker /template)."""
-        served = self._snapshot.library.served(language, topic_id)
-        if served is None or served.topic.is_function:
-            return None
-        return self._answer(served, language)
+        _ = self.replies.gettext(language)
+        return [self.replies.text(language, _("Thank you for your answer!"),
+                           self.replies.menu_row(language))], person
 
     def worker_gettext(self) -> Gettext:
         """Translations for texts shown to the workers (their configured language)."""
         language = self.escalation.settings.workers_language if self.escalation else "fr"
-        return self._gettext(language)
-
-    def _title(self, topic_id: str, language: str) -> str:
-        served = self._snapshot.library.served(language, topic_id)
-        return served.topic.title if served else topic_id
-
-    # -- reply builders -------------------------------------------------------------------
-
-    @property
-    def _snapshot(self) -> Snapshot:
-        return self._content.current
-
-    def _gettext(self, language: str) -> Gettext:
-        return self._catalogs.get(language).gettext
+        return self.replies.gettext(language)
 
     def _guess_language(self, event: Event) -> str:
-        languages = self._snapshot.library.languages
+        languages = self.replies.snapshot.library.languages
         hint = (event.language_hint or "").split("-")[0].lower()
         if event.kind is EventKind.TEXT:
             by_script = SCRIPT_LANGUAGE.get(script_of(event.text))
@@ -578,198 +506,5 @@ class Engine:
                 return code
         return self._default_language
 
-    def _text(
-        self, language: str, text: str, buttons: tuple[tuple[Button, ...], ...] = ()
-    ) -> Reply:
-        return Reply("message", language, {"text": text}, None, buttons)
-
-    def _menu_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
-        _ = self._gettext(language)
-        return ((Button("🏠 " + _("Menu"), "menu"),
-                 Button("💬 " + _("Talk to a person"), "person")),)
-
-    def _greeting(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        text = _("Hello! I am Passerelle. I answer your questions about your rights, "
-                 "your appointments and the rules in Belgium.")
-        return self._text(language, text)
-
-    def _language_picker(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        library = self._snapshot.library
-        ordered = sorted(library.languages, key=lambda code: (code != language, code))
-        buttons = tuple(
-            (Button(("✓ " if code == language else "") + native_name(code), f"lang:{code}"),)
-            for code in ordered
-        )
-        return self._text(language, "🌐 " + _("Choose your language:"), buttons)
-
-    def _language_set(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        text = _("Your language is now {language}. Change it at any time with /language.")
-        return self._text(language, text.format(language=native_name(language)))
-
-    def _main_menu(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        buttons = (
-            *((Button(f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip(),
-                      f"theme:{theme}"),)
-              for theme in THEMES if theme in self._snapshot.library.catalogue.themes),
-            (Button("💬 " + _("Talk to a person"), "person"),
-             Button("🌐 " + _("Language"), "languages")),
-        )
-        text = _("What is your question about? Choose a theme, or type your question.")
-        return self._text(language, text, buttons)
-
-    def _theme(self, theme: str, language: str) -> Reply:
-        _ = self._gettext(language)
-        library = self._snapshot.library
-        buttons: list[tuple[Button, ...]] = []
-        for topic_id in library.theme_topics(theme):
-            served = library.served(language, topic_id)
-            if served is not None:
-                buttons.append((self._topic_button(served),))
-        buttons.append((Button("🏠 " + _("Menu"), "menu"),))
-        title = f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip()
-        return self._text(language, f"{title}\n" + _("Choose a topic:"), tuple(buttons))
-
-    def _topic_button(self, served: ServedTopic) -> Button:
-        emoji = self._snapshot.library.pictogram_emoji.get(served.topic.pictogram, "")
-        return Button(f"{emoji} {served.topic.title}".strip(), f"topic:{served.topic.id}")
-
-    def _answer(self, served: ServedTopic, language: str) -> Reply:
-        _ = self._gettext(language)
-        library = self._snapshot.library
-        topic = served.topic
-        notices: list[str] = []
-        if served.is_fallback:
-            notices.append(_("This answer is not yet in your language. Here it is in {language}.")
-                           .format(language=native_name(topic.lang)))
-        elif library.is_outdated(topic):
-            notices.append(_("This translation may be older than the French version."))
-        buttons: list[tuple[Button, ...]] = [(
-            Button("👍", f"fb:{topic.id}:1"), Button("👎", f"fb:{topic.id}:0"))]
-        for related_id in topic.related[:3]:
-            related = library.served(language, related_id)
-            if related is not None and not related.topic.is_function:
-                buttons.append((self._topic_button(related),))
-        glossary = [library.glossary_entry(topic.lang, g) for g in topic.glossary[:3]]
-        terms = tuple(Button(f"❓ {entry.term}", f"gloss:{entry.id}") for entry in glossary
-                      if entry is not None)
-        if terms:
-            buttons.append(terms)
-        buttons.extend(self._menu_row(language))
-        context = {
-            "title": topic.title,
-            "body": topic.body,
-            "checked": format_day(topic.checked, language) if topic.checked else "",
-            "checked_label": _("Checked on"),
-            "source": topic.source or "",
-            "source_label": _("Official source"),
-            "helped": _("Did this help?"),
-            "notices": notices,
-            "direction": library.languages[topic.lang].direction
-            if topic.lang in library.languages else "ltr",
-        }
-        return Reply("answer", topic.lang if served.is_fallback else language, context,
-                     topic.pictogram or None, tuple(buttons))
-
-    def _glossary(self, entry_id: str, language: str) -> Reply:
-        entry = self._snapshot.library.glossary_entry(language, entry_id)
-        if entry is None:
-            return self._main_menu(language)
-        return Reply("glossary", language, {"term": entry.term, "means": entry.means}, None,
-                     self._menu_row(language))
-
-    def _did_you_mean(self, alternatives: tuple[str, ...], language: str) -> Reply:
-        _ = self._gettext(language)
-        library = self._snapshot.library
-        buttons: list[tuple[Button, ...]] = []
-        for topic_id in alternatives[:3]:
-            served = library.served(language, topic_id)
-            if served is None:
-                continue
-            if served.topic.is_function:
-                buttons.append((Button(served.topic.title, f"topic:{topic_id}"),))
-            else:
-                buttons.append((self._topic_button(served),))
-        buttons.extend(self._menu_row(language))
-        return self._text(language, _("Did you mean:"), tuple(buttons))
-
-    def _crisis(self, language: str) -> list[Reply]:
-        _ = self._gettext(language)
-        served = self._snapshot.library.served(language, CRISIS)
-        body = served.topic.body if served else ""
-        context = {
-            "numbers": _("Emergency: call 112. Suicide line: 1813 (Flanders), "
-                         "0800 32 123 (Wallonia and Brussels). Free, day and night."),
-            "body": body,
-            "offer": _("Do you want to talk to a person?"),
-            "direction": "rtl" if language == "ar" else "ltr",
-        }
-        buttons = ((Button("💬 " + _("Talk to a person"), "person:crisis"),),
-                   (Button("🏠 " + _("Menu"), "menu"),))
-        return [Reply("crisis", language, context, None, buttons)]
-
-    def _talk_to_person(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        text = _("A social worker cannot be reached in this chat yet. Call or visit your "
-                 "CPAS. In danger, call 112.")
-        return self._text(language, "💬 " + text, ((Button("🏠 " + _("Menu"), "menu"),),))
-
-    def _confirm_forget(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        served = self._snapshot.library.served(language, "delete-my-data")
-        explanation = served.topic.body if served and served.topic.body else ""
-        question = _("Do you want me to forget you? I will delete your language and history.")
-        buttons = ((Button("🗑 " + _("Yes, delete"), "forget:yes"),
-                    Button(_("No"), "forget:no")),)
-        return Reply("confirm", language, {"body": explanation, "question": question},
-                     None, buttons)
-
-    def _about(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        library = self._snapshot.library
-        latest = library.latest_checked
-        text = _("Passerelle {version}: free, open-source information point for newcomers "
-                 "in Belgium. Content version {content}, checked up to {date}. "
-                 "I store your chat number, language, dates and the answers you viewed; "
-                 "never the text of your messages.").format(
-            version=__version__, content=library.version,
-            date=format_day(latest, language) if latest else "-")
-        return self._text(language, "ℹ️ " + text, self._menu_row(language))
-
-    def _help(self, language: str) -> Reply:
-        _ = self._gettext(language)
-        text = _("Type your question in your own words, or use the buttons. "
-                 "Commands: /menu, /language, /person, /about.")
-        return self._text(language, text, self._menu_row(language))
-
-    def _media(self, media: str, language: str) -> Reply:
-        _ = self._gettext(language)
-        if media in {"voice", "audio", "video_note"}:
-            text = _("I cannot listen to voice messages. Please use the buttons or type a few "
-                     "words. A person can help you too.")
-        elif media == "location":
-            text = _("Thank you. I do not use locations. Please use the buttons or type "
-                     "your question.")
-        else:
-            text = _("I can only read text. Please use the buttons or type your question.")
-        return self._text(language, text, self._menu_row(language))
-
-    def command_descriptions(self, language: str) -> list[tuple[str, str]]:
-        """The commands and their descriptions, for a channel's command menu."""
-        _ = self._gettext(language)
-        return [
-            ("start", _("Start again")),
-            ("menu", _("Main menu")),
-            ("language", _("Change language")),
-            ("person", _("Talk to a person")),
-            ("checkins", _("My check-ins")),
-            ("stop", _("Stop check-ins")),
-            ("about", _("About Passerelle")),
-            ("help", _("Help")),
-        ]
-
     def languages(self) -> list[str]:
-        return sorted(self._snapshot.library.languages)
+        return sorted(self.replies.snapshot.library.languages)
