@@ -185,6 +185,8 @@ class Engine:
     ) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         if value == "yes":
+            if self.escalation is not None:
+                await self.escalation.forget(person)
             await self._storage.forget_person(person.id)
             text = _("Done. I have deleted everything I stored about you. "
                      "Send /start to begin again.")

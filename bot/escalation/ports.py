@@ -31,3 +31,6 @@ class WorkerDesk(Protocol):
 
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         """An information line for the workers in the person's thread."""
+
+    async def forget(self, person: Person) -> None:
+        """The person asked to be forgotten: remove their thread and what it holds."""

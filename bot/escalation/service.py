@@ -153,6 +153,11 @@ class EscalationService:
         await self._desk.notify(ticket, person, "⛔ This person has blocked the bot: "
                                 "messages cannot reach them.")
 
+    async def forget(self, person: Person) -> None:
+        """Before a person's data is deleted: their workers' thread goes too."""
+        if await self._storage.thread_of(person.id) is not None:
+            await self._desk.forget(person)
+
     async def tell_workers(self, person: Person, text: str) -> None:
         """A line in the person's thread, outside any ticket (e.g. appointment answers)."""
         await self._desk.notify(None, person, text)

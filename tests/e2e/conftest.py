@@ -36,6 +36,10 @@ class RunningBot:
         await self.stop()
         self.app, self.channel = await _start(self.settings, self.content, self.clock)
 
+    async def start_again(self) -> None:
+        """Start after `stop()` on the same database (messages may have arrived meanwhile)."""
+        self.app, self.channel = await _start(self.settings, self.content, self.clock)
+
     async def stop(self) -> None:
         await self.channel.stop()
         await self.app.close()

@@ -211,3 +211,29 @@ async def test_crisis_during_a_ticket_shows_numbers_and_marks_it_urgent(desk: Ru
     ticket = await desk.app.storage.ticket(1)
     assert ticket is not None and ticket.urgent
 
+
+
+async def test_a_message_sent_while_the_bot_is_down_reaches_the_worker(desk: RunningBot) -> None:
+    thread = await open_ticket(desk)
+    desk.api.push_callback(NEWCOMER, "about:skip")
+    await to_newcomer(desk)
+    await desk.stop()
+    desk.api.push_text(NEWCOMER, "Vous êtes toujours là ?")  # sent during the restart
+    await desk.start_again()
+    copied = await to_workers(desk, "copyMessage")
+    assert copied.params["message_thread_id"] == thread
+
+
+async def test_forgetting_a_person_deletes_their_workers_topic(desk: RunningBot) -> None:
+    thread = await open_ticket(desk)
+    desk.api.push_callback(NEWCOMER, "leave")
+    await to_newcomer(desk)
+    await to_newcomer(desk)
+    desk.api.push_text(NEWCOMER, "supprimer mes données")
+    confirm = await to_newcomer(desk)
+    assert "forget:yes" in actions(confirm)
+    desk.api.push_callback(NEWCOMER, "forget:yes")
+    deleted = await desk.api.wait_for("deleteForumTopic")
+    assert deleted.params["message_thread_id"] == thread
+    await to_newcomer(desk)
+    assert await desk.app.storage.ticket(1) is None

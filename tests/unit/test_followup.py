@@ -73,7 +73,10 @@ class RecordingDesk:
     async def relay_from_person(self, ticket: Ticket, person: Person, ref: str) -> None:
         return None
 
-    async def notify(self, ticket: Ticket, person: Person, text: str) -> None:
+    async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
+        return None
+
+    async def forget(self, person: Person) -> None:
         return None
 
 

@@ -80,6 +80,15 @@ class TelegramDesk:
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         await self._post(person, html.escape(text), None)
 
+    async def forget(self, person: Person) -> None:
+        thread = await self._storage.thread_of(person.id)
+        if thread is None:
+            return
+        try:
+            await self._bot.delete_forum_topic(self.chat_id, int(thread))
+        except BadRequest as error:
+            log.warning("could not delete a forgotten person's topic: %s", error.message)
+
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
         for fresh in (False, True):
             thread = await self.thread(person, fresh=fresh)
