@@ -29,9 +29,11 @@ class OfficeHours:
     def from_config(cls, config: dict[str, object] | None) -> OfficeHours:
         """`{"monday": ["09:00-12:00", "13:00-16:00"], ..., "closed": ["2026-12-24"]}`."""
         config = config or {}
+        # Days named in the configuration replace the defaults; a day not named is closed.
+        defaults = {} if any(day in config for day in WEEKDAYS) else DEFAULT_HOURS
         periods: dict[int, tuple[tuple[time, time], ...]] = {}
         for index, day in enumerate(WEEKDAYS):
-            raw = config.get(day, DEFAULT_HOURS.get(day, ()))
+            raw = config.get(day, defaults.get(day, ()))
             spans = []
             for span in raw if isinstance(raw, list | tuple) else ():
                 start, end = (span.split("-") if isinstance(span, str) else span)
