@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
 
 from bot.clock import Clock
 from bot.content.source import ContentSource
+from bot.conversation.escalation_flow import EscalationFlow
 from bot.conversation.events import Button, Event, EventKind, Reply
+from bot.conversation.followup_flow import FollowupFlow
 from bot.conversation.person import Mode, Person
 from bot.conversation.replies import Gettext, Replies
 from bot.escalation.service import EscalationService
-from bot.escalation.tickets import Ticket, TicketSource
-from bot.followup.appointments import REMINDER
-from bot.followup.outbox import OutboxItem
+from bot.escalation.tickets import TicketSource
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.locale import format_moment
 from bot.storage.ports import Storage
 from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS
 from bot.understanding.normalize import script_of
@@ -34,7 +32,7 @@ FAILURES_BEFORE_OFFER = 2
 SCRIPT_LANGUAGE = {"arabic": "ar", "ethiopic": "ti", "cyrillic": "uk"}
 
 
-class Engine:
+class Engine(FollowupFlow, EscalationFlow):
     """Decides what to say. Channels call `handle` for every event they receive."""
 
     def __init__(
@@ -249,245 +247,6 @@ class Engine:
             return [self.replies.main_menu(language)], person
         await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
         return [self.replies.answer(served, language)], person
-
-    # -- follow-up check-ins ------------------------------------------------------------------
-
-    async def _redeem(self, token: str, person: Person,
-                      language: str) -> tuple[list[Reply], Person]:
-        assert self.followup is not None
-        _ = self.replies.gettext(language)
-        if not await self.followup.redeem(token, person.id):
-            text = _("This link does not work any more (it was already used, or it is too "
-                     "old). Ask your social worker for a new one.")
-            return [self.replies.text(language, text, self.replies.menu_row(language))], person
-        participant = await self.followup.participant(person.id)
-        plan = self.followup.plan
-        count = len(plan.checkins) if plan else 0
-        worker = participant.worker if participant and participant.worker else _("your CPAS")
-        text = _("Hello! {worker} invites you to short check-ins after your programme: "
-                 "{count} times in the coming year, a question with buttons. "
-                 "I store your chat number, your language, the dates and your answers. "
-                 "Only the social workers of your CPAS see them. "
-                 "You can stop at any time with /stop. Do you agree?").format(
-            worker=worker, count=count)
-        buttons = ((Button("✅ " + _("Yes, I agree"), "consent:yes"),),
-                   (Button(_("No, thank you"), "consent:no"),))
-        consent = self.replies.text(language, text, buttons)
-        return [consent, self.replies.language_picker(language)], replace(person,
-                                                                          language=language)
-
-    async def _consented(self, person: Person, language: str,
-                         resumed: bool) -> tuple[list[Reply], Person]:
-        assert self.followup is not None
-        _ = self.replies.gettext(language)
-        first = await self.followup.consent(person.id)
-        if first is None:
-            text = _("Thank you. There are no more check-ins planned for you.")
-        else:
-            text = _("Thank you! Your next check-in: {date}. Send /checkins to see your plan, "
-                     "/stop to stop.").format(date=format_moment(first, language))
-        if resumed:
-            text = _("Check-ins are on again.") + " " + text
-        return [self.replies.text(language, "✅ " + text, self.replies.menu_row(language))], person
-
-    async def _stop_checkins(self, person: Person, language: str) -> tuple[list[Reply], Person]:
-        _ = self.replies.gettext(language)
-        if self.followup is None or not await self.followup.stop(person.id):
-            return [self.replies.text(language, _("You have no check-ins."),
-                               self.replies.menu_row(language))], person
-        text = _("Check-ins are stopped. I will not write to you any more. "
-                 "Send /start to turn them on again.")
-        return [self.replies.text(language, text, self.replies.menu_row(language))], person
-
-    async def _show_plan(self, person: Person, language: str) -> tuple[list[Reply], Person]:
-        _ = self.replies.gettext(language)
-        upcoming = await self.followup.next_checkin(person.id) if self.followup else None
-        if upcoming is None:
-            text = _("You have no check-ins planned.")
-        else:
-            text = _("Your next check-in: {date}.").format(date=format_moment(upcoming, language))
-        return [self.replies.text(language, "🗓 " + text, self.replies.menu_row(language))], person
-
-    async def outbox_message(self, person: Person, item: OutboxItem) -> Reply | None:
-        """The message of a due outbox row: a check-in question or an appointment reminder."""
-        if item.kind == REMINDER:
-            return await self._reminder(person, item.key)
-        return self.checkin_message(person, item.id, item.key)
-
-    async def _reminder(self, person: Person, key: str) -> Reply | None:
-        if self.followup is None:
-            return None
-        head, _sep, which = key.partition(":")
-        appointment_id = head.removeprefix("appt-")
-        appointment = await self.followup.appointment(int(appointment_id)) \
-            if appointment_id.isdigit() else None
-        if appointment is None or appointment.answer == "not-coming":
-            return None
-        language = person.language or self._default_language
-        _ = self.replies.gettext(language)
-        when = format_moment(appointment.starts_at, language)
-        if which == "confirm":
-            text = _("New appointment: {date}, {place}. I will remind you the day before and "
-                     "2 hours before.")
-        else:
-            text = _("Reminder: your appointment is on {date}, {place}.")
-        text = text.format(date=when, place=appointment.place)
-        if appointment.worker:
-            text += " " + _("With: {worker}.").format(worker=appointment.worker)
-        buttons = ((Button("✅ " + _("I will come"), f"appt:{appointment.id}:yes"),
-                    Button("❌ " + _("I cannot come"), f"appt:{appointment.id}:no")),
-                   (Button("📄 " + _("What to bring"), "topic:documents-to-bring"),))
-        return Reply("message", language, {"text": "📅 " + text}, None, buttons)
-
-    async def _appointment_answer(self, value: str, person: Person,
-                                  language: str) -> tuple[list[Reply], Person]:
-        _ = self.replies.gettext(language)
-        raw_id, _sep, answer = value.partition(":")
-        appointment = None
-        if self.followup is not None and raw_id.isdigit() and answer in {"yes", "no"}:
-            appointment = await self.followup.answer_appointment(person.id, int(raw_id),
-                                                                 answer == "yes")
-        if appointment is None:
-            invalid = _("This button is no longer valid. Here is the menu.")
-            return [self.replies.text(language, invalid),
-                    self.replies.main_menu(language)], person
-        if self.escalation is not None:
-            when = format_moment(appointment.starts_at, self.escalation.settings.workers_language)
-            mark = "✅ coming" if answer == "yes" else "❌ cannot come"
-            await self.escalation.tell_workers(person, f"📅 {when}: {mark}")
-        if answer == "yes":
-            text = _("Thank you! See you then.")
-            return [self.replies.text(language, text, self.replies.menu_row(language))], person
-        text = _("Thank you for telling us. I told your social worker. "
-                 "They will propose another date.")
-        return [self.replies.text(language, text, self.replies.menu_row(language))], person
-
-    async def _checkin_answer(self, value: str, person: Person,
-                              language: str) -> tuple[list[Reply], Person]:
-        _ = self.replies.gettext(language)
-        parts = value.split(":")
-        result = None
-        if self.followup is not None and len(parts) == 3 and all(parts[:2]) and \
-                parts[0].isdigit() and parts[1].isdigit():
-            result = await self.followup.answer(person.id, int(parts[0]), int(parts[1]), parts[2])
-        if result is None:
-            invalid = _("This button is no longer valid. Here is the menu.")
-            return [self.replies.text(language, invalid),
-                    self.replies.main_menu(language)], person
-        checkin, following = result
-        answer = parts[2]
-        if answer == "help" and self.escalation is not None:
-            replies, person = await self._person_requested(person, language,
-                                                           TicketSource.CHECKIN)
-            ticket = await self._storage.open_ticket_of(person.id)
-            if ticket is not None and ticket.asking:
-                await self.escalation.answer_about(ticket, person, f"check-in {checkin.key}: "
-                                                   "needs help now")
-                return [self.replies.ticket_confirmation(language, self._expected_answer())], person
-            return replies, person
-        if answer in {"question", "help"}:
-            text = _("Ask your question in your own words, or choose a theme.")
-            return [self.replies.text(language, text), self.replies.main_menu(language)], person
-        if following is not None:
-            next_question = self.checkin_message(person, int(parts[0]), checkin.key, following)
-            if next_question is not None:
-                return [next_question], person
-        return [self.replies.text(language, "🙏 " + _("Thank you! See you next time."),
-                           self.replies.menu_row(language))], person
-
-    # -- talking to a person ----------------------------------------------------------------
-
-    async def _person_requested(
-        self, person: Person, language: str, source: TicketSource
-    ) -> tuple[list[Reply], Person]:
-        """Open a ticket at once (even outside office hours) and ask what it is about."""
-        if self.escalation is None:
-            return [self.replies.talk_to_person(language)], person
-        recent = await self._storage.recent_views(person.id, limit=3)
-        titles = tuple(self.replies.title(topic_id, self.escalation.settings.workers_language)
-                       for topic_id in recent)
-        person = replace(person, language=language, pending=None, failed_matches=0)
-        await self._storage.save_person(person)
-        urgent = source in {TicketSource.CRISIS, TicketSource.CHECKIN}  # "I need help now"
-        ticket = await self.escalation.open(person, source, urgent, titles)
-        mode = Mode.WAITING_FOR_PERSON if ticket.status.value == "open" else Mode.WITH_PERSON
-        person = replace(person, mode=mode)
-        if not ticket.asking:
-            _ = self.replies.gettext(language)
-            return [self.replies.text(language, _("You are already waiting for a social worker. "
-                                           "Write here: they will see your messages."),
-                               self.replies.leave_row(language))], person
-        return [self.replies.ask_about(language, recent)], person
-
-    async def _with_ticket(
-        self, event: Event, person: Person, ticket: Ticket, language: str
-    ) -> tuple[list[Reply], Person]:
-        """A worker owns the conversation: relay everything, answer only what is asked."""
-        assert self.escalation is not None
-        person = replace(person, language=language)
-        escalation = self.escalation
-        if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
-            await escalation.make_urgent(ticket, person, "crisis words in the last message")
-            if event.message_ref:
-                await escalation.relay(ticket, person, event.message_ref)
-            return self.replies.crisis(language), person
-        leaving = (event.kind is EventKind.COMMAND and event.command in {"menu", "start"}) or (
-            event.kind is EventKind.BUTTON and event.action in {"leave", "menu"})
-        if leaving:
-            await escalation.person_left(ticket, person)
-            _ = self.replies.gettext(language)
-            text = _("You left the conversation with the social worker. Here is the menu.")
-            return [self.replies.text(language, text), self.replies.main_menu(language)], replace(
-                person, mode=Mode.BOT)
-        if event.kind is EventKind.BUTTON and event.action.startswith("about:"):
-            about = event.action.partition(":")[2] or None
-            await escalation.answer_about(ticket, person, None if about == "skip" else about)
-            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
-        if event.kind is EventKind.COMMAND or event.kind is EventKind.BUTTON:
-            if event.command == "person" or event.action.startswith("person"):
-                return await self._person_requested(person, language, TicketSource.REQUEST)
-            if event.kind is EventKind.COMMAND:
-                return await self._command(event, person, language)
-            return await self._button(event.action, person, language)
-        if event.message_ref is None:
-            return [], person
-        if ticket.asking:
-            await escalation.answer_about(ticket, person, "own-words", event.message_ref)
-            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
-        await escalation.relay(ticket, person, event.message_ref)
-        return [], person
-
-    def _expected_answer(self) -> datetime | None:
-        return self.escalation.expected_answer() if self.escalation else None
-
-    def checkin_message(self, person: Person, item_id: int, key: str,
-                        question_index: int = 0) -> Reply | None:
-        """One check-in question for `person` (used by the outbox's deliverer)."""
-        plan = self.followup.plan if self.followup else None
-        return self.replies.checkin_message(plan, person.language or self._default_language,
-                                            item_id, key, question_index)
-
-    def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
-        return self.replies.closed_by_worker(ticket, language)
-
-    def still_waiting(self, language: str) -> list[Reply]:
-        return self.replies.still_waiting(language)
-
-    def template(self, topic_id: str, language: str) -> Reply | None:
-        return self.replies.template(topic_id, language)
-
-    def command_descriptions(self, language: str) -> list[tuple[str, str]]:
-        return self.replies.command_descriptions(language)
-
-    async def _satisfaction(
-        self, value: str, person: Person, language: str
-    ) -> tuple[list[Reply], Person]:
-        ticket_id, _sep, score = value.partition(":")
-        if self.escalation is not None and ticket_id.isdigit() and score.isdigit():
-            await self.escalation.rate(int(ticket_id), person, int(score))
-        _ = self.replies.gettext(language)
-        return [self.replies.text(language, _("Thank you for your answer!"),
-                           self.replies.menu_row(language))], person
 
     def worker_gettext(self) -> Gettext:
         """Translations for texts shown to the workers (their configured language)."""

@@ -1,0 +1,126 @@
+"""The "talk to a person" part of a conversation: opening a ticket, relaying while a worker
+owns it, leaving, and the satisfaction question (mixed into the Engine)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.conversation.events import Event, EventKind, Reply
+from bot.conversation.person import Mode, Person
+from bot.escalation.tickets import Ticket, TicketSource
+
+if TYPE_CHECKING:
+    from bot.content.source import Snapshot
+    from bot.conversation.replies import Gettext, Replies
+    from bot.escalation.service import EscalationService
+    from bot.followup.service import FollowupService
+    from bot.storage.ports import Storage
+
+Result = tuple[list[Reply], Person]
+
+
+class EscalationFlow:
+    """Tickets from the newcomer's side; the workers' side lives in the channel's desk."""
+
+    escalation: EscalationService | None
+    followup: FollowupService | None
+    replies: Replies
+    _storage: Storage
+    _default_language: str
+
+    if TYPE_CHECKING:  # provided by the Engine
+        _snapshot: Snapshot
+
+        def _gettext(self, language: str) -> Gettext: ...
+
+        async def _command(self, event: Event, person: Person, language: str) -> Result: ...
+
+        async def _button(self, action: str, person: Person, language: str) -> Result: ...
+
+    async def _person_requested(
+        self, person: Person, language: str, source: TicketSource
+    ) -> tuple[list[Reply], Person]:
+        """Open a ticket at once (even outside office hours) and ask what it is about."""
+        if self.escalation is None:
+            return [self.replies.talk_to_person(language)], person
+        recent = await self._storage.recent_views(person.id, limit=3)
+        titles = tuple(self.replies.title(topic_id, self.escalation.settings.workers_language)
+                       for topic_id in recent)
+        person = replace(person, language=language, pending=None, failed_matches=0)
+        await self._storage.save_person(person)
+        urgent = source in {TicketSource.CRISIS, TicketSource.CHECKIN}  # "I need help now"
+        ticket = await self.escalation.open(person, source, urgent, titles)
+        mode = Mode.WAITING_FOR_PERSON if ticket.status.value == "open" else Mode.WITH_PERSON
+        person = replace(person, mode=mode)
+        if not ticket.asking:
+            _ = self.replies.gettext(language)
+            return [self.replies.text(language, _("You are already waiting for a social worker. "
+                                           "Write here: they will see your messages."),
+                               self.replies.leave_row(language))], person
+        return [self.replies.ask_about(language, recent)], person
+
+    async def _with_ticket(
+        self, event: Event, person: Person, ticket: Ticket, language: str
+    ) -> tuple[list[Reply], Person]:
+        """A worker owns the conversation: relay everything, answer only what is asked."""
+        assert self.escalation is not None
+        person = replace(person, language=language)
+        escalation = self.escalation
+        if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
+            await escalation.make_urgent(ticket, person, "crisis words in the last message")
+            if event.message_ref:
+                await escalation.relay(ticket, person, event.message_ref)
+            return self.replies.crisis(language), person
+        leaving = (event.kind is EventKind.COMMAND and event.command in {"menu", "start"}) or (
+            event.kind is EventKind.BUTTON and event.action in {"leave", "menu"})
+        if leaving:
+            await escalation.person_left(ticket, person)
+            _ = self.replies.gettext(language)
+            text = _("You left the conversation with the social worker. Here is the menu.")
+            return [self.replies.text(language, text), self.replies.main_menu(language)], replace(
+                person, mode=Mode.BOT)
+        if event.kind is EventKind.BUTTON and event.action.startswith("about:"):
+            about = event.action.partition(":")[2] or None
+            await escalation.answer_about(ticket, person, None if about == "skip" else about)
+            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
+        if event.kind is EventKind.COMMAND or event.kind is EventKind.BUTTON:
+            if event.command == "person" or event.action.startswith("person"):
+                return await self._person_requested(person, language, TicketSource.REQUEST)
+            if event.kind is EventKind.COMMAND:
+                return await self._command(event, person, language)
+            return await self._button(event.action, person, language)
+        if event.message_ref is None:
+            return [], person
+        if ticket.asking:
+            await escalation.answer_about(ticket, person, "own-words", event.message_ref)
+            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
+        await escalation.relay(ticket, person, event.message_ref)
+        return [], person
+
+    def _expected_answer(self) -> datetime | None:
+        return self.escalation.expected_answer() if self.escalation else None
+
+    def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
+        return self.replies.closed_by_worker(ticket, language)
+
+    def still_waiting(self, language: str) -> list[Reply]:
+        return self.replies.still_waiting(language)
+
+    def template(self, topic_id: str, language: str) -> Reply | None:
+        return self.replies.template(topic_id, language)
+
+    def command_descriptions(self, language: str) -> list[tuple[str, str]]:
+        return self.replies.command_descriptions(language)
+
+    async def _satisfaction(
+        self, value: str, person: Person, language: str
+    ) -> tuple[list[Reply], Person]:
+        ticket_id, _sep, score = value.partition(":")
+        if self.escalation is not None and ticket_id.isdigit() and score.isdigit():
+            await self.escalation.rate(int(ticket_id), person, int(score))
+        _ = self.replies.gettext(language)
+        return [self.replies.text(language, _("Thank you for your answer!"),
+                           self.replies.menu_row(language))], person
+
