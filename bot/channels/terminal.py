@@ -81,6 +81,8 @@ class TerminalChat:
             if rendered.image:
                 self._out.write(f"[pictogram: {rendered.image}]\n")
             self._out.write(rendered.text + "\n")
+            if rendered.attachment:
+                self._out.write(f"[attachment: {rendered.attachment[0]}]\n")
             for row in rendered.buttons:
                 labels = []
                 for button in row:

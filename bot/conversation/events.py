@@ -48,3 +48,4 @@ class Reply:
     context: Mapping[str, object] = field(default_factory=dict)
     image: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: tuple[str, bytes] | None = None  # (file name, content), e.g. an .ics file

@@ -4,13 +4,14 @@ appointment reminders and their answers (mixed into the Engine)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.events import Button, Reply
 from bot.conversation.person import Person
 from bot.escalation.tickets import TicketSource
 from bot.followup.appointments import REMINDER
+from bot.followup.calendar import appointment_ics
 from bot.followup.outbox import OutboxItem
 from bot.i18n.locale import format_moment
 
@@ -125,7 +126,11 @@ class FollowupFlow:
         buttons = ((Button("✅ " + _("I will come"), f"appt:{appointment.id}:yes"),
                     Button("❌ " + _("I cannot come"), f"appt:{appointment.id}:no")),
                    (Button("📄 " + _("What to bring"), "topic:documents-to-bring"),))
-        return Reply("message", language, {"text": "📅 " + text}, None, buttons)
+        attachment = None
+        if which == "confirm":
+            ics = appointment_ics(appointment, _("Appointment"), datetime.now(UTC))
+            attachment = (f"appointment-{appointment.id}.ics", ics)
+        return Reply("message", language, {"text": "📅 " + text}, None, buttons, attachment)
 
     async def _appointment_answer(self, value: str, person: Person,
                                   language: str) -> tuple[list[Reply], Person]:

@@ -27,6 +27,7 @@ class Rendered:
     image: str | None
     buttons: tuple[tuple[Button, ...], ...]
     rtl: bool
+    attachment: tuple[str, bytes] | None = None
 
 
 class Renderer:
@@ -52,4 +53,5 @@ class Renderer:
         rtl = is_rtl(reply.lang)
         template = self._env.get_template(f"{self.format}/{reply.template}.j2")
         text = template.render(**reply.context, rtl=rtl).strip()
-        return Rendered(text=text, image=reply.image, buttons=reply.buttons, rtl=rtl)
+        return Rendered(text=text, image=reply.image, buttons=reply.buttons, rtl=rtl,
+                        attachment=reply.attachment)

@@ -68,6 +68,8 @@ async def test_enrol_by_link_checkin_and_help_now(desk: RunningBot, clock: Manua
     confirmation = await to_newcomer(desk)
     assert {"appt:1:yes", "appt:1:no"} <= set(actions(confirmation))
     assert "14:30" in confirmation.params["text"]
+    ics = await desk.api.wait_for("sendDocument", lambda c: c.ok and c.chat_id == NEWCOMER)
+    assert b"DTSTART;TZID=Europe/Brussels:20261210T143000" in ics.files["document"]
 
     desk.api.push_group_text(WORKERS, "/followups", thread_id=None, user_id=WORKER)
     overview = await desk.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == WORKERS

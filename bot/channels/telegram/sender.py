@@ -67,6 +67,12 @@ class TelegramSender:
         self._pictograms = pictograms
 
     async def send(self, chat_id: int, rendered: Rendered) -> None:
+        await self._send_reply(chat_id, rendered)
+        if rendered.attachment is not None:
+            name, data = rendered.attachment
+            await self._bot.send_document(chat_id, data, filename=name)
+
+    async def _send_reply(self, chat_id: int, rendered: Rendered) -> None:
         markup = keyboard(rendered)
         picture = self._pictograms.get(rendered.image or "")
         if picture is not None:
