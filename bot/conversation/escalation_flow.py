@@ -8,32 +8,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.events import Event, EventKind, Reply
+from bot.conversation.flow import Flow, Result
 from bot.conversation.person import Mode, Person
 from bot.escalation.tickets import Ticket, TicketSource
 
 if TYPE_CHECKING:
     from bot.content.source import Snapshot
-    from bot.conversation.replies import Gettext, Replies
-    from bot.escalation.service import EscalationService
-    from bot.followup.service import FollowupService
-    from bot.storage.ports import Storage
-
-Result = tuple[list[Reply], Person]
 
 
-class EscalationFlow:
+class EscalationFlow(Flow):
     """Tickets from the newcomer's side; the workers' side lives in the channel's desk."""
-
-    escalation: EscalationService | None
-    followup: FollowupService | None
-    replies: Replies
-    _storage: Storage
-    _default_language: str
 
     if TYPE_CHECKING:  # provided by the Engine
         _snapshot: Snapshot
-
-        def _gettext(self, language: str) -> Gettext: ...
 
         async def _command(self, event: Event, person: Person, language: str) -> Result: ...
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.events import Button, Reply
+from bot.conversation.flow import Flow, Result
 from bot.conversation.person import Person
 from bot.escalation.tickets import TicketSource
 from bot.followup.appointments import REMINDER
@@ -15,27 +16,11 @@ from bot.followup.calendar import appointment_ics
 from bot.followup.outbox import OutboxItem
 from bot.i18n.locale import format_moment
 
-if TYPE_CHECKING:
-    from bot.conversation.replies import Gettext, Replies
-    from bot.escalation.service import EscalationService
-    from bot.followup.service import FollowupService
-    from bot.storage.ports import Storage
 
-Result = tuple[list[Reply], Person]
-
-
-class FollowupFlow:
+class FollowupFlow(Flow):
     """Check-ins and appointments, from the newcomer's side."""
 
-    followup: FollowupService | None
-    escalation: EscalationService | None
-    replies: Replies
-    _storage: Storage
-    _default_language: str
-
-    if TYPE_CHECKING:  # provided by the Engine and the EscalationFlow
-        def _gettext(self, language: str) -> Gettext: ...
-
+    if TYPE_CHECKING:  # provided by the EscalationFlow
         def _expected_answer(self) -> datetime | None: ...
 
         async def _person_requested(self, person: Person, language: str,
