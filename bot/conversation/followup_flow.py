@@ -11,7 +11,7 @@ from bot.conversation.events import Button, Reply
 from bot.conversation.flow import Flow, Result
 from bot.conversation.person import Person
 from bot.escalation.tickets import TicketSource
-from bot.followup.appointments import REMINDER
+from bot.followup.appointments import REMINDER, Appointment
 from bot.followup.calendar import appointment_ics
 from bot.followup.outbox import OutboxItem
 from bot.i18n.locale import format_moment
@@ -95,7 +95,7 @@ class FollowupFlow(Flow):
         appointment_id = head.removeprefix("appt-")
         appointment = await self.followup.appointment(int(appointment_id)) \
             if appointment_id.isdigit() else None
-        if appointment is None or appointment.answer == "not-coming":
+        if appointment is None or appointment.answer in {"not-coming", "cancelled"}:
             return None
         language = person.language or self._default_language
         _ = self.replies.gettext(language)
@@ -116,6 +116,12 @@ class FollowupFlow(Flow):
             ics = appointment_ics(appointment, _("Appointment"), datetime.now(UTC))
             attachment = (f"appointment-{appointment.id}.ics", ics)
         return Reply("message", language, {"text": "📅 " + text}, None, buttons, attachment)
+
+    def appointment_cancelled(self, appointment: Appointment, language: str) -> Reply:
+        _ = self._gettext(language)
+        text = _("Your appointment on {date} is cancelled. Your social worker will "
+                 "contact you.").format(date=format_moment(appointment.starts_at, language))
+        return self.replies.text(language, "📅 " + text, self.replies.menu_row(language))
 
     async def _appointment_answer(self, value: str, person: Person,
                                   language: str) -> tuple[list[Reply], Person]:

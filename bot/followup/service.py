@@ -123,6 +123,16 @@ class FollowupService:
     async def appointment(self, appointment_id: int) -> Appointment | None:
         return await self._storage.appointment(appointment_id)
 
+    async def cancel_appointment(self, person_id: int,
+                                 appointment_id: int) -> Appointment | None:
+        """A worker cancels: no more reminders for it (sent ones stay sent)."""
+        appointment = await self._storage.appointment(appointment_id)
+        if appointment is None or appointment.person_id != person_id:
+            return None
+        await self._storage.answer_appointment(appointment_id, "cancelled")
+        await self._storage.cancel_keys(person_id, REMINDER, f"appt-{appointment_id}:")
+        return appointment
+
     async def answer_appointment(self, person_id: int, appointment_id: int,
                                  coming: bool) -> Appointment | None:
         appointment = await self._storage.appointment(appointment_id)

@@ -258,6 +258,14 @@ class SqliteStorage:
             (person_id, kind, key, due.isoformat()),
         )
 
+    async def cancel_keys(self, person_id: int, kind: str, key_prefix: str) -> int:
+        """Cancel the pending messages of one thing (e.g. one appointment's reminders)."""
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'cancelled' WHERE person_id = ? AND kind = ?"
+            " AND status = 'pending' AND substr(key, 1, ?) = ?",
+            (person_id, kind, len(key_prefix), key_prefix))
+        return cursor.rowcount
+
     async def cancel_pending(self, person_id: int, kind: str | None = None) -> int:
         cursor = await self._db.execute(
             "UPDATE outbox SET status = 'cancelled' WHERE person_id = ? AND status = 'pending'"

@@ -4,6 +4,7 @@ right local time, and "I need help now" reaches the workers' forum at once."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from bot.clock import ManualClock
 from bot.followup.schedule import BRUSSELS
@@ -70,6 +71,13 @@ async def test_enrol_by_link_checkin_and_help_now(desk: RunningBot, clock: Manua
     assert "14:30" in confirmation.params["text"]
     ics = await desk.api.wait_for("sendDocument", lambda c: c.ok and c.chat_id == NEWCOMER)
     assert b"DTSTART;TZID=Europe/Brussels:20261210T143000" in ics.files["document"]
+
+    desk.api.push_group_text(WORKERS, "/appointment cancel 1", thread_id=thread,
+                             user_id=WORKER)
+    cancelled = await to_newcomer(desk)
+    assert "14:30" in cancelled.params["text"]
+    clock.advance(timedelta(days=6))  # past the day-before reminder's time
+    assert await desk.channel.dispatcher.run_once() == 0, "no reminder for a cancelled one"
 
     desk.api.push_group_text(WORKERS, "/followups", thread_id=None, user_id=WORKER)
     overview = await desk.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == WORKERS

@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.channels.telegram.desk import TelegramDesk
 from bot.channels.telegram.sender import TelegramSender
 from bot.conversation.engine import Engine
+from bot.conversation.events import Reply
 from bot.conversation.person import Person
 from bot.escalation.service import EscalationService, TicketError
 from bot.escalation.tickets import Ticket, pseudonym
@@ -165,20 +166,31 @@ class WorkersGroup:
     async def _appointment(self, message: Message, argument: str, person: Person) -> None:
         """`/appointment 2026-12-03 14:30 place`: confirmation and reminders for the person."""
         _ = self._gettext
-        parsed = parse_appointment(argument)
         followup = self._engine.followup
+        words = argument.split()
+        if followup is not None and len(words) == 2 and words[0] == "cancel" and \
+                words[1].isdigit():
+            cancelled = await followup.cancel_appointment(person.id, int(words[1]))
+            if cancelled is None:
+                await self._reply(message, _("Unknown appointment."))
+                return
+            reply = self._engine.appointment_cancelled(cancelled, person.language or "fr")
+            await self._deliver_reply(person, reply)
+            await self._reply(message, "📅 " + _("Appointment cancelled; the person is told."))
+            return
+        parsed = parse_appointment(argument)
         if parsed is None or followup is None:
             await self._reply(message, _("Write: /appointment YYYY-MM-DD HH:MM place"))
             return
         starts_at, place = parsed
         worker = self._escalation.signature(message.from_user.first_name
                                             if message.from_user else "")
-        _appointment, planned = await followup.add_appointment(person.id, starts_at, place,
-                                                               worker)
+        appointment, planned = await followup.add_appointment(person.id, starts_at, place,
+                                                              worker)
         language = self._escalation.settings.workers_language
         when = ", ".join(format_moment(due, language) for due in planned)
-        await self._reply(message, "📅 " + _("Appointment saved. Messages planned: {when}")
-                          .format(when=when))
+        await self._reply(message, f"📅 #{appointment.id} " + _(
+            "Appointment saved. Messages planned: {when}").format(when=when))
 
     async def _followups(self, message: Message) -> None:
         """Who is due, overdue, or asked for help."""
@@ -285,6 +297,13 @@ class WorkersGroup:
         caption = signature + (f": {html.escape(message.caption)}" if message.caption else "")
         await self._bot.copy_message(chat, self.chat_id, message.message_id, caption=caption,
                                      parse_mode=ParseMode.HTML)
+
+    async def _deliver_reply(self, person: Person, reply: Reply) -> None:
+        """A message to the person outside any ticket; a blocked person is only logged."""
+        try:
+            await self._sender.send(int(person.ref.address), self._renderer.render(reply))
+        except Forbidden:
+            log.info("person %s has blocked the bot", person.id)
 
     async def _deliver(self, ticket: Ticket, person: Person,
                        send: Callable[[], Awaitable[None]]) -> None:
