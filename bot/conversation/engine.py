@@ -21,7 +21,7 @@ from bot.escalation.tickets import TicketSource
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
 from bot.storage.ports import Storage
-from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS
+from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS, MatchResult
 from bot.understanding.normalize import script_of
 
 log = logging.getLogger(__name__)
@@ -77,15 +77,19 @@ class Engine(FollowupFlow, EscalationFlow):
             if ticket is not None:
                 return await self._with_ticket(event, person, ticket, language)
             person = replace(person, mode=Mode.BOT)
-        if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
-            return self.replies.crisis(language), replace(person, language=language)
+        result = None
+        if event.kind is EventKind.TEXT:  # matched once: crisis words win in every state
+            result = self.replies.snapshot.matcher.match(event.text)
+            if result.topic == CRISIS:
+                return self.replies.crisis(language), replace(person, language=language)
         if event.kind is EventKind.COMMAND:
             return await self._command(event, person, language)
         if event.kind is EventKind.BUTTON:
             return await self._button(event.action, person, language)
         if event.kind is EventKind.MEDIA:
             return [self.replies.media(event.media, language)], replace(person, language=language)
-        return await self._typed(event.text, person, language)
+        assert result is not None
+        return await self._typed(event.text, result, person, language)
 
     # -- commands and buttons -------------------------------------------------------------
 
@@ -195,7 +199,8 @@ class Engine(FollowupFlow, EscalationFlow):
 
     # -- typed text -----------------------------------------------------------------------
 
-    async def _typed(self, text: str, person: Person, language: str) -> tuple[list[Reply], Person]:
+    async def _typed(self, text: str, result: MatchResult, person: Person,
+                     language: str) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         person = replace(person, language=language)
         if not text.strip():
@@ -204,7 +209,6 @@ class Engine(FollowupFlow, EscalationFlow):
             note = _("Your message is long. I understand short questions best. "
                      "Please write your question in a few words, or talk to a person.")
             return [self.replies.text(language, note, self.replies.menu_row(language))], person
-        result = self.replies.snapshot.matcher.match(text)
         if result.topic == CHANGE_LANGUAGE and result.language:
             person = replace(person, language=result.language, pending=None, failed_matches=0)
             chosen = result.language

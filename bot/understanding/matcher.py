@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.content.library import ContentLibrary
 from bot.understanding.embeddings import Embedder
@@ -65,6 +66,15 @@ class Tuning:
     max_query_chars: int = 400
 
 
+@dataclass(frozen=True)
+class _Signals:
+    query: str
+    keyword: npt.NDArray[np.float32] | None
+    phrase: npt.NDArray[np.float32] | None
+    semantic: npt.NDArray[np.float32] | None
+    out_of_scope: float
+
+
 class Matcher:
     """Ranks topics for a message. Built once per content version; matching is read-only."""
 
@@ -94,38 +104,47 @@ class Matcher:
 
     def scores(self, text: str) -> dict[str, float]:
         """Combined score in [0, 1] for every topic (higher is better)."""
-        return self._scores(text)[0]
+        return self._combine(self._signals(text))[0]
 
-    def _scores(self, text: str) -> tuple[dict[str, float], float]:
-        """Topic scores, and the probability that the message is out of scope."""
+    def _signals(self, text: str) -> _Signals:
+        """Everything measured about one message, computed once (keywords, phrasings,
+        and the classifier's probabilities when the embedding model is there)."""
         clipped = text[: self._tuning.max_query_chars]
         query = normalize(clipped)
         if not query or not self.topic_ids:
+            return _Signals(query, None, None, None, 1.0)
+        semantic, none = (self._semantic.probabilities(clipped) if self._semantic is not None
+                          else (None, 0.0))
+        return _Signals(query, self._lexical.keyword_scores(query),
+                        self._lexical.phrase_scores(query), semantic, none)
+
+    def _combine(self, signals: _Signals) -> tuple[dict[str, float], float]:
+        """Topic scores, and the probability that the message is out of scope."""
+        keyword, phrase, semantic = signals.keyword, signals.phrase, signals.semantic
+        if keyword is None or phrase is None:
             return {}, 1.0
-        keyword = self._lexical.keyword_scores(query)
-        phrase = self._lexical.phrase_scores(query)
-        if self._semantic is None:
+        if semantic is None:
             lexical = np.maximum(keyword, phrase)
             return dict(zip(self.topic_ids, lexical.tolist(), strict=True)), 0.0
         tuning = self._tuning
-        semantic, none = self._semantic.probabilities(clipped)
         lifted = np.clip(phrase - tuning.phrase_floor, 0.0, None)
         combined = (semantic + tuning.keyword_weight * keyword + tuning.phrase_weight * lifted) / (
             1 + tuning.keyword_weight + tuning.phrase_weight * (1 - tuning.phrase_floor))
-        return dict(zip(self.topic_ids, combined.tolist(), strict=True)), none
+        return dict(zip(self.topic_ids, combined.tolist(), strict=True)), signals.out_of_scope
 
     def is_crisis(self, text: str) -> bool:
         """Words of immediate danger, in any served language, anywhere in the message."""
-        query = normalize(text[: self._tuning.max_query_chars])
-        if not query:
+        return self._crisis(self._signals(text))
+
+    def _crisis(self, signals: _Signals) -> bool:
+        if not signals.query:
             return False
         minimum = self._tuning.crisis_keyword_min
-        if any(keyword_similarity(k, query) >= minimum for k in self._crisis_keywords):
+        if any(keyword_similarity(k, signals.query, minimum) >= minimum
+               for k in self._crisis_keywords):
             return True
-        if self._semantic is not None and CRISIS in self.topic_ids:
-            probabilities, _none = self._semantic.probabilities(
-                text[: self._tuning.max_query_chars])
-            return bool(probabilities[self.topic_ids.index(CRISIS)]
+        if signals.semantic is not None and CRISIS in self.topic_ids:
+            return bool(signals.semantic[self.topic_ids.index(CRISIS)]
                         >= self._tuning.crisis_semantic_at)
         return False
 
@@ -134,9 +153,10 @@ class Matcher:
         language = self.language_names.find(text)
         if language is not None:
             return MatchResult(CHANGE_LANGUAGE, 1.0, (), language)
-        if self.is_crisis(text):
+        signals = self._signals(text)
+        if self._crisis(signals):
             return MatchResult(CRISIS, 1.0)
-        scores, out_of_scope = self._scores(text)
+        scores, out_of_scope = self._combine(signals)
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         if not ranked or out_of_scope >= ranked[0][1] * self._tuning.out_of_scope_ratio:
             return MatchResult(None, ranked[0][1] if ranked else 0.0)
