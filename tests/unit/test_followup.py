@@ -139,6 +139,18 @@ async def enrol(world: World, end: date, language: str = "ar") -> datetime:
     return first
 
 
+async def send_first_checkin(
+    world: World, first: datetime
+) -> tuple[Dispatcher, RecordingDeliverer, int]:
+    """Move the clock to the first check-in and dispatch it; return its outbox id."""
+    world.clock.advance(first - world.clock.now())
+    deliverer = RecordingDeliverer(world.engine)
+    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
+    await dispatcher.run_once()
+    (item_id, _reply), = deliverer.sent
+    return dispatcher, deliverer, item_id
+
+
 async def test_deep_link_works_once_and_consent_schedules_checkins(world: World) -> None:
     await world.storage.person(REF, world.clock.now())
     token = await world.followup.create_token(date(2026, 11, 20), "Marie", None)
@@ -203,11 +215,7 @@ async def test_help_now_opens_an_urgent_ticket_and_checkins_wait_for_the_worker(
     world: World,
 ) -> None:
     first = await enrol(world, date(2026, 11, 20))
-    world.clock.advance(first - world.clock.now())
-    deliverer = RecordingDeliverer(world.engine)
-    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
-    await dispatcher.run_once()
-    (item_id, _reply), = deliverer.sent
+    dispatcher, deliverer, item_id = await send_first_checkin(world, first)
     (confirmation,) = await world.say(EventKind.BUTTON, action=f"ci:{item_id}:0:help")
     assert "leave" in actions(confirmation)
     assert world.desk.announced[-1].urgent and world.desk.announced[-1].source == "checkin"
@@ -225,11 +233,7 @@ async def test_answers_stop_resume_and_plan(world: World) -> None:
     first = await enrol(world, date(2026, 11, 20), language="ti")
     (plan,) = await world.say(EventKind.COMMAND, command="checkins")
     assert "2026" in str(plan.context["text"])
-    world.clock.advance(first - world.clock.now())
-    deliverer = RecordingDeliverer(world.engine)
-    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
-    await dispatcher.run_once()
-    (item_id, _reply), = deliverer.sent
+    _dispatcher, _deliverer, item_id = await send_first_checkin(world, first)
     (second_question,) = await world.say(EventKind.BUTTON, action=f"ci:{item_id}:0:4")
     assert f"ci:{item_id}:1:5" in actions(second_question)
     await world.say(EventKind.BUTTON, action=f"ci:{item_id}:1:5")
