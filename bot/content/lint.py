@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import pyphen
 
+from bot.clock import Clock, SystemClock
+from bot.content.evidence import evidence_problems
 from bot.content.library import ContentLibrary
 from bot.content.model import SOURCE_LANGUAGE, Problem, Topic
 from bot.content.sentences import count_words, split_sentences
@@ -40,11 +43,17 @@ class TranslationReport:
     total: int = 0
 
 
-def lint(library: ContentLibrary) -> list[Problem]:
-    """Plain-language problems of every answer in every language."""
+def lint(library: ContentLibrary, clock: Clock | None = None) -> list[Problem]:
+    """Plain-language, evidence and review-status problems of every answer in every language.
+
+    `clock` gives the check's "today" (evidence older than a year, dates in the future);
+    the real date by default.
+    """
     problems: list[Problem] = []
     for topic in library.topics.values():
         problems.extend(_lint_topic(library, topic))
+    today: date = (clock or SystemClock()).now().date()
+    problems.extend(evidence_problems(library, today))
     return problems
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from babel import Locale, UnknownLocaleError
 
+from bot.content.evidence import parse_evidence
 from bot.content.library import ContentLibrary
 from bot.content.model import (
     FUNCTIONS,
@@ -39,6 +41,8 @@ KNOWN = {
     "glossary",
     "source",
     "checked",
+    "checked_by",
+    "evidence",
     "translated_from",
 }
 
@@ -61,6 +65,10 @@ def load_content(root: Path) -> tuple[ContentLibrary, list[Problem]]:
             topic = _load_topic(path, language.code, catalogue, problems)
             if topic is not None:
                 topics[(language.code, topic.id)] = topic
+    for key, topic in topics.items():  # translations share the French evidence
+        french = topics.get((SOURCE_LANGUAGE, topic.id))
+        if topic.lang != SOURCE_LANGUAGE and french is not None:
+            topics[key] = replace(topic, shared_evidence=french.evidence)
     library = ContentLibrary(
         root=root,
         catalogue=catalogue,
@@ -252,9 +260,9 @@ def _load_topic(
     if states_facts and not source:
         problems.append(Problem(path, 2, "the answer has no official source",
                                 "add 'source: https://…' with an official page"))
-    if states_facts and checked is None:
-        problems.append(Problem(path, 2, "the answer has no 'checked' date",
-                                "add 'checked: YYYY-MM-DD', the day you checked the facts"))
+    # `checked`, `checked_by`, `status` and `evidence` are judged by the content check
+    # (bot/content/evidence.py), not here: a draft without evidence is still served.
+    checked_by = meta.get("checked_by")
     translated_from = meta.get("translated_from")
     if lang != SOURCE_LANGUAGE and translated_from is not None and not TRANSLATED_FROM.match(
         str(translated_from)
@@ -282,10 +290,12 @@ def _load_topic(
         glossary=_strings(meta.get("glossary")),
         source=str(source) if source else None,
         checked=checked,
+        checked_by=(str(checked_by).strip() or None) if checked_by is not None else None,
         status=status,
         translated_from=str(translated_from) if translated_from else None,
         path=path,
         body_line=body_line + _leading_blank_lines(body),
+        evidence=parse_evidence(meta.get("evidence")),
     )
 
 

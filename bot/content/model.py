@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 SOURCE_LANGUAGE = "fr"
 THEMES = ("rights", "appointments", "rules")
@@ -19,8 +20,28 @@ Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One fact of an answer backed by an official page (front matter `evidence:`).
+
+    `claim` is a few words copied from the body sentence it supports (that is how the item
+    is mapped to its sentence), `quote` the exact words on the page at `url`, `seen` the
+    day the page (or a stored copy of it) was read.
+    """
+
+    claim: str
+    url: str
+    quote: str
+    seen: date
+
+
+@dataclass(frozen=True)
 class Topic:
-    """One answer (or conversation function) in one language."""
+    """One answer (or conversation function) in one language.
+
+    `checked`/`checked_by` are set only when a *person* reviewed the facts (with
+    `status: reviewed`); drafts have neither. `evidence` is this file's own list;
+    translations also carry the French file's list in `shared_evidence`.
+    """
 
     id: str
     lang: str
@@ -34,14 +55,42 @@ class Topic:
     glossary: tuple[str, ...] = ()
     source: str | None = None
     checked: date | None = None
+    checked_by: str | None = None
     status: str = "draft"
     translated_from: str | None = None
     path: Path = Path()
     body_line: int = 1
+    evidence: tuple[Evidence, ...] = ()
+    shared_evidence: tuple[Evidence, ...] = ()
 
     @property
     def is_function(self) -> bool:
         return self.theme is None
+
+    @property
+    def all_evidence(self) -> tuple[Evidence, ...]:
+        """This file's evidence, then the French file's (for translations)."""
+        return self.evidence + self.shared_evidence
+
+    @property
+    def source_seen(self) -> date | None:
+        """When the official source was seen: what the newcomer is shown instead of a check.
+
+        The latest `seen` of the evidence items whose url is `source`; if none cites the
+        source, the latest `seen` of all items; None without evidence.
+        """
+        items = self.all_evidence
+        on_source = [e.seen for e in items if self.source and e.url == self.source]
+        dates = on_source or [e.seen for e in items]
+        return max(dates) if dates else None
+
+    @property
+    def source_site(self) -> str | None:
+        """The source's site for display, e.g. "wallonie.be" ("Information from …")."""
+        if not self.source:
+            return None
+        host = urlsplit(self.source).hostname or ""
+        return host.removeprefix("www.") or None
 
 
 @dataclass(frozen=True)

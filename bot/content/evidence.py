@@ -1,0 +1,511 @@
+"""Evidence: every fact an answer states is backed by an official page and its exact words.
+
+In a French topic file's front matter (a translation has its own list only for a fact it
+adds; otherwise it shares the French evidence):
+
+    source: https://www.wallonie.be/fr/...       # the page the newcomer is shown
+    evidence:
+      - claim: "maximum 2 mois de loyer"         # a few words copied from the body sentence
+        url: https://www.wallonie.be/fr/...       # the official page (not a home page)
+        quote: "ne peut excéder deux mois"        # the exact words on that page
+        seen: 2026-12-03                          # the day the page (or its copy) was read
+
+An item covers the one body sentence that contains its `claim`, compared without case,
+accents, Markdown or extra spaces. `passerelle content check` (via `lint`) then says:
+
+errors
+    a fact sentence of a French answer (see `fact_reason`) that no item covers; a number
+    of a fact sentence that is in no claim or quote of the items covering it; a claim in no
+    sentence or in several; a missing or empty claim, url or quote; a url (or `source`)
+    that is not https:// or is a site's home page; `seen` not a date or after today;
+    `checked` without `checked_by` (or the reverse), `status: reviewed` without `checked`,
+    `checked` on a draft, `checked` after today.
+warnings
+    evidence seen more than a year ago; a number in a claim but in no quote (the page
+    should show it; "deux" for 2 counts); no evidence from the `source` page; a number in
+    a translation that the French text does not have.
+
+What is a fact sentence (French bodies; `fact_reason` says why, in the editor's message):
+it has a digit (amount, duration, phone number, date, age) or a French number word
+("deux mois"); or names a region (Bruxelles, Wallonie, Flandre, Communauté germanophone,
+"région", "fédéral"); or an institution or authority (CPAS, OCMW, Unia, VMRI, Fedasil,
+ONEM, INAMI, commune, mutualité, police, tribunal, école… and any abbreviation in
+capitals or capitalised name inside the sentence, such as Ombudsfin or Lire et Écrire); or
+a word of obligation, deadline, right or cost ("doit", "obligatoire", "délai", "maximum",
+"gratuit", "droit", "rembourser", "amende", "tarif"…). Not facts: questions without a
+number (they only address the reader), and sentences about Passerelle itself ("ce point
+d'information", "ici", "nous"), which no official page can support. Function topics
+(main menu, change language, talk to a person, delete my data) are exempt; `crisis` is
+not: it gives the phone numbers a person in danger will dial.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.content.library import ContentLibrary
+from bot.content.model import SOURCE_LANGUAGE, Evidence, Problem, Topic
+from bot.content.sentences import split_sentences, strip_markdown
+
+FIELDS = ("claim", "url", "quote", "seen")
+STALE_AFTER = timedelta(days=365)
+# Functions whose body states facts all the same (phone numbers).
+FUNCTIONS_WITH_FACTS = ("crisis",)
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "«": '"', "»": '"',
+                              "“": '"', "”": '"', "„": '"'})
+_NUMBER = re.compile(r"\d+(?:[ .,/]\d+)*")
+
+
+def normalise(text: str) -> str:
+    """Text compared without case, accents, Markdown, typographic quotes or extra spaces."""
+    text = strip_markdown(text).translate(_APOSTROPHES)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+def _words(*words: str) -> re.Pattern[str]:
+    """Whole words or phrases (accentless, lower case), with an optional plural -s/-x."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alternatives})[sx]?(?![\w-])")
+
+
+_NUMBER_WORDS = {
+    # French
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20,
+    "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
+    # Dutch, English, German (pages of Flanders, federal pages in English, the DG)
+    "een": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
+    "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "vijftien": 15, "twintig": 20,
+    "dertig": 30, "veertig": 40, "vijftig": 50, "honderd": 100,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "hundred": 100,
+    "zwei": 2, "drei": 3, "funf": 5, "sechs": 6, "sieben": 7, "zehn": 10, "zwolf": 12,
+    "zwanzig": 20, "dreissig": 30,
+}
+# Number words that make a French sentence a fact ("un"/"une" are articles; "neuf" is "new").
+_FACT_NUMBER_WORDS = _words("deux", "trois", "quatre", "cinq", "six", "sept", "huit", "dix",
+                            "onze", "douze", "quinze", "vingt", "trente", "quarante",
+                            "cinquante", "soixante", "cent", "mille", "demi", "moitie")
+_REGIONS = _words("bruxelles", "bruxellois", "bruxelloise", "wallonie", "wallon", "wallonne",
+                  "flandre", "flamand", "flamande", "germanophone", "communaute germanophone",
+                  "region", "regional", "regionale", "federal", "federale")
+_INSTITUTIONS = _words(
+    "cpas", "ocmw", "unia", "vmri", "mensenrechteninstituut", "fedasil", "onem", "rva",
+    "inami", "riziv", "commune", "mutualite", "mutuelle", "ziekenfonds", "caami", "police",
+    "tribunal", "office des etrangers", "cgra", "actiris", "forem", "vdab", "adg", "baj",
+    "bureau d'aide juridique", "maison de justice", "palais de justice", "avocat", "huissier",
+    "banque", "ombudsfin", "mediateur", "agentschap", "cri", "bapa", "sncb", "stib", "tec",
+    "de lijn", "fonds du logement", "societe de logement", "ais", "svk", "caisse", "spf",
+    "ecole", "creche", "hopital", "medecin", "employeur", "proprietaire", "assistant social",
+)
+_OBLIGATIONS = _words(
+    "doit", "doivent", "devez", "devrez", "devra", "devront", "obligatoire", "obligation",
+    "oblige", "obligee", "interdit", "interdite", "delai", "maximum", "minimum",
+    "au plus tard", "au moins", "gratuit", "gratuite", "gratuitement", "payant", "payante",
+    "rembourse", "remboursez", "rembourser", "remboursement", "droit", "condition",
+    "suspendu", "suspendue", "suspension", "amende", "sanction", "recours", "risquez",
+    "perdre", "automatiquement", "valable", "expire", "expiree", "coute", "tarif", "prix",
+    "cotisation", "allocation", "euro", "montant", "revenu", "il faut", "faut", "permet",
+    "refugie", "reconnu", "protection subsidiaire", "registre",
+)
+_ABOUT_THIS_SERVICE = re.compile(
+    r"passerelle|point d'information|(?<![\w-])(ici|nous|je|j')(?![\w-])")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")
+_NOT_NAMES = {"OK", "SMS", "QR", "TV", "WC", "PC", "PIN", "E-MAIL"}
+_NAME = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w’'-]*")
+
+
+def fact_reason(sentence: str) -> str | None:
+    """Why a French body sentence states a fact (for the editor), or None if it does not."""
+    norm = normalise(sentence)
+    if _ABOUT_THIS_SERVICE.search(norm):
+        return None
+    numbers = number_tokens(sentence)
+    if norm.endswith("?") and not numbers:
+        return None
+    if numbers:
+        return f"it has the number {_shown_number(sentence, numbers[0])}"
+    for pattern, what in ((_FACT_NUMBER_WORDS, "the number"), (_REGIONS, "the region"),
+                          (_INSTITUTIONS, "who does it:")):
+        match = pattern.search(norm)
+        if match:
+            return f"it says {what} «{match.group(0)}»" if what != "who does it:" else (
+                f"it names «{match.group(0)}»")
+    visible = strip_markdown(sentence)
+    for acronym in _ACRONYM.findall(visible):
+        if acronym not in _NOT_NAMES:
+            return f"it names «{acronym}»"
+    names = [m.group(0) for m in _NAME.finditer(visible)
+             if m.start() > 0 and m.group(0) not in _NOT_NAMES]
+    if names:
+        return f"it names «{names[0]}»"
+    match = _OBLIGATIONS.search(norm)
+    if match:
+        return f"it says «{match.group(0)}»"
+    return None
+
+
+def number_tokens(text: str) -> list[str]:
+    """Numbers written with digits, each as its digits only ("0800 32 123" → "080032123")."""
+    norm = normalise(text)
+    return [re.sub(r"\D", "", m.group(0)) for m in _NUMBER.finditer(norm)]
+
+
+def evidence_numbers(text: str) -> set[str]:
+    """Every number a claim or quote gives: digit groups, their parts, and number words."""
+    norm = normalise(text)
+    found: set[str] = set()
+    for match in _NUMBER.finditer(norm):
+        found.add(re.sub(r"\D", "", match.group(0)))
+        found.update(re.sub(r"\D", "", part) for part in re.split(r"[ /]", match.group(0)))
+    for word in re.findall(r"[a-z]+", norm):
+        if word in _NUMBER_WORDS:
+            found.add(str(_NUMBER_WORDS[word]))
+    return found
+
+
+def _shown_number(sentence: str, token: str) -> str:
+    for match in _NUMBER.finditer(normalise(sentence)):
+        if re.sub(r"\D", "", match.group(0)) == token:
+            return match.group(0)
+    return token
+
+
+def home_page_reason(url: str) -> str | None:
+    """What is wrong with an evidence or source address, or None if it can be used."""
+    if not url.startswith("https://"):
+        return "is not an https:// address"
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return "is not a web address"
+    path = parts.path.rstrip("/")
+    segments = [s for s in path.split("/") if s]
+    if segments and segments[-1].lower() in {"index.html", "index.htm", "index.php", "home",
+                                             "accueil", "startpagina", "start"}:
+        segments = segments[:-1]
+    if not segments and parts.query and not re.fullmatch(r"(lang|language|hl)=\w+",
+                                                         parts.query):
+        return None  # a page chosen by its query, e.g. /?p=7743 or /index.php?page=25703
+    if not segments or (len(segments) == 1 and re.fullmatch(r"[a-zA-Z]{2}([-_][a-zA-Z]{2})?",
+                                                            segments[0])):
+        return "is a site's home page"
+    return None
+
+
+def parse_evidence(raw: Any) -> tuple[Evidence, ...]:
+    """The well-formed items of a front matter `evidence:` list (the check reports the rest)."""
+    if not isinstance(raw, list):
+        return ()
+    items = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        claim, url, quote = (entry.get(name) for name in ("claim", "url", "quote"))
+        seen = as_date(entry.get("seen"))
+        if claim is None or url is None or seen is None:
+            continue
+        items.append(Evidence(claim=str(claim).strip(), url=str(url).strip(),
+                              quote=str(quote or "").strip(), seen=seen))
+    return tuple(items)
+
+
+def as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def claim_matches(claim: str, sentences: list[str]) -> list[int]:
+    """Indexes of the sentences that contain `claim` (case, accents, Markdown ignored)."""
+    needle = normalise(claim).strip(" .!?;:")
+    if not needle:
+        return []
+    return [i for i, sentence in enumerate(sentences) if needle in normalise(sentence)]
+
+
+def needs_evidence(topic: Topic) -> bool:
+    """French answers and the fact-stating functions; other functions are exempt."""
+    return topic.lang == SOURCE_LANGUAGE and (
+        not topic.is_function or topic.id in FUNCTIONS_WITH_FACTS)
+
+
+# -- the content check ----------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """One `evidence:` entry as written, with its line numbers, for precise messages."""
+
+    index: int
+    line: int
+    value: Any
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    def text(self, name: str) -> str:
+        value = self.value.get(name) if isinstance(self.value, dict) else None
+        return "" if value is None else str(value).strip()
+
+    def line_of(self, name: str) -> int:
+        return self.key_lines.get(name, self.line)
+
+
+def evidence_problems(library: ContentLibrary, today: date) -> list[Problem]:
+    """Evidence and review-status problems of every topic file (see the module docstring)."""
+    problems: list[Problem] = []
+    for topic in library.topics.values():
+        problems.extend(_status_problems(topic, today))
+        if topic.source and home_page_reason(topic.source) == "is a site's home page":
+            problems.append(Problem(topic.path, _line_of(topic.path, "source:"),
+                                    f"the source {topic.source} is a site's home page",
+                                    "link the official page that says what the answer says: "
+                                    "the newcomer is shown it"))
+        declared, items = _read_items(topic.path)
+        if declared is not None:
+            problems.append(declared)
+        sentences = split_sentences(topic.body)
+        covering: dict[int, list[_Item]] = {}
+        for item in items:
+            problems.extend(_item_problems(topic, item, sentences, covering, today))
+        if needs_evidence(topic):
+            problems.extend(_coverage_problems(topic, sentences, covering))
+            urls = {item.text("url") for item in items}
+            if items and topic.source and topic.source not in urls:
+                problems.append(Problem(topic.path, _line_of(topic.path, "source:"),
+                                        "no evidence item is from the source page "
+                                        f"{topic.source}", "the newcomer is shown the source: "
+                                        "use the page most facts come from", "warning"))
+        elif topic.lang != SOURCE_LANGUAGE and topic.body:
+            problems.extend(_translation_numbers(library, topic, items))
+    return problems
+
+
+def _status_problems(topic: Topic, today: date) -> list[Problem]:
+    problems = []
+    path = topic.path
+    draft_checked = topic.status == "draft" and topic.checked is not None
+    if topic.checked is not None and not topic.checked_by and not draft_checked:
+        problems.append(Problem(path, _line_of(path, "checked:"),
+                                "'checked' says a person checked the facts, but not who",
+                                "add 'checked_by: <name or role>'; if nobody checked them, "
+                                "remove 'checked'"))
+    if topic.checked_by and topic.checked is None:
+        problems.append(Problem(path, _line_of(path, "checked_by:"),
+                                "'checked_by' is set but there is no 'checked' date",
+                                "add 'checked: YYYY-MM-DD', the day of the review, or remove "
+                                "'checked_by'"))
+    if topic.status == "reviewed" and topic.checked is None:
+        problems.append(Problem(path, _line_of(path, "status:"),
+                                "the status is 'reviewed' but there is no 'checked' date",
+                                "the reviewer adds 'checked: YYYY-MM-DD' and 'checked_by:'; "
+                                "otherwise write 'status: draft'"))
+    if draft_checked:
+        problems.append(Problem(path, _line_of(path, "checked:"),
+                                "a draft has a 'checked' date: no person reviewed it",
+                                "remove 'checked' (and 'checked_by'); after a review write "
+                                "'status: reviewed' with both (docs/reviewing.md)"))
+    if topic.checked is not None and topic.checked > today:
+        problems.append(Problem(path, _line_of(path, "checked:"),
+                                f"'checked' is {topic.checked}, after today ({today})",
+                                "write the day the person checked the facts"))
+    return problems
+
+
+def _item_problems(topic: Topic, item: _Item, sentences: list[str],
+                   covering: dict[int, list[_Item]], today: date) -> list[Problem]:
+    path = topic.path
+    label = f"evidence item {item.index}"
+    if not isinstance(item.value, dict):
+        return [Problem(path, item.line, f"{label} is not a claim/url/quote/seen item",
+                        "write '- claim: …' then 'url: …', 'quote: …', 'seen: …' "
+                        "indented below it")]
+    problems = []
+    for key in item.value:
+        if key not in FIELDS:
+            problems.append(Problem(path, item.line_of(str(key)),
+                                    f"{label} has an unknown field '{key}'",
+                                    "the fields are claim, url, quote and seen"))
+    claim = item.text("claim")
+    if claim:
+        label = f"evidence «{_clip(claim, 40)}»"
+        matches = claim_matches(claim, sentences)
+        if not matches:
+            problems.append(Problem(path, item.line_of("claim"),
+                                    f"the claim «{_clip(claim)}» is in no sentence of the text",
+                                    "copy a few words of the sentence it supports exactly "
+                                    "(case, accents and ** do not matter)"))
+        elif len(matches) > 1:
+            problems.append(Problem(path, item.line_of("claim"),
+                                    f"the claim «{_clip(claim)}» is in {len(matches)} "
+                                    "sentences", "copy more words, so that it is in only one "
+                                    "sentence"))
+        else:
+            covering.setdefault(matches[0], []).append(item)
+    else:
+        problems.append(Problem(path, item.line, f"{label} has no claim",
+                                "add 'claim:' with a few words copied from the sentence it "
+                                "supports"))
+    url = item.text("url")
+    if not url:
+        problems.append(Problem(path, item.line, f"{label} has no url",
+                                "add 'url:' with the official page that states it"))
+    else:
+        reason = home_page_reason(url)
+        if reason:
+            hint = ("link the page that states this fact, not the site's home page"
+                    if "home page" in reason else "use the page's https:// address")
+            problems.append(Problem(path, item.line_of("url"), f"{label}: the page {url} "
+                                    f"{reason}", hint))
+    if not item.text("quote"):
+        problems.append(Problem(path, item.line_of("quote"), f"{label} has an empty quote",
+                                "copy the exact words of the page that state this fact"))
+    raw_seen = item.value.get("seen")
+    seen = as_date(raw_seen)
+    if raw_seen is None:
+        problems.append(Problem(path, item.line, f"{label} has no 'seen' date",
+                                "add 'seen: YYYY-MM-DD', the day you read the page"))
+    elif seen is None:
+        problems.append(Problem(path, item.line_of("seen"), f"{label}: seen '{raw_seen}' is "
+                                "not a date", "write the day you read the page, as 2026-12-03"))
+    elif seen > today:
+        problems.append(Problem(path, item.line_of("seen"), f"{label}: seen {seen} is after "
+                                f"today ({today})", "write the day you read the page"))
+    elif today - seen > STALE_AFTER:
+        problems.append(Problem(path, item.line_of("seen"), f"{label}: the page was seen on "
+                                f"{seen}, more than a year ago", "open the page again, check "
+                                "the quote is still there, and update 'seen'", "warning"))
+    return problems
+
+
+def _coverage_problems(topic: Topic, sentences: list[str],
+                       covering: dict[int, list[_Item]]) -> list[Problem]:
+    problems = []
+    for index, sentence in enumerate(sentences):
+        reason = fact_reason(sentence)
+        if reason is None:
+            continue
+        line = line_of_sentence(topic, sentence)
+        items = covering.get(index, [])
+        if not items:
+            problems.append(Problem(topic.path, line, f"this sentence states a fact ({reason}) "
+                                    f"but no evidence covers it: «{_clip(sentence)}»",
+                                    "add an 'evidence:' item whose claim is a few words of it, "
+                                    "with the official page, its exact words and the date seen"))
+            continue
+        in_claims = set().union(*(evidence_numbers(i.text("claim")) for i in items))
+        in_quotes = set().union(*(evidence_numbers(i.text("quote")) for i in items))
+        for number in dict.fromkeys(number_tokens(sentence)):
+            shown = _shown_number(sentence, number)
+            if number not in in_claims and number not in in_quotes:
+                problems.append(Problem(topic.path, line, f"the number {shown} is in no claim "
+                                        f"or quote of this sentence's evidence: "
+                                        f"«{_clip(sentence)}»", "put it in the claim and quote "
+                                        "the page's words that give it (\"deux\" for 2 is "
+                                        "fine), or correct the number"))
+            elif number not in in_quotes:
+                problems.append(Problem(topic.path, line, f"the number {shown} is in the claim "
+                                        "but in no quote", "check that the page gives this "
+                                        "number and quote those words", "warning"))
+    return problems
+
+
+def _translation_numbers(library: ContentLibrary, topic: Topic,
+                         items: list[_Item]) -> list[Problem]:
+    french = library.topics.get((SOURCE_LANGUAGE, topic.id))
+    if french is None:
+        return []
+    known = set(number_tokens(french.body)) | evidence_numbers(french.body)
+    for item in items:
+        known |= evidence_numbers(item.text("claim")) | evidence_numbers(item.text("quote"))
+    problems = []
+    for sentence in split_sentences(topic.body):
+        for number in dict.fromkeys(number_tokens(sentence)):
+            if number not in known:
+                problems.append(Problem(topic.path, line_of_sentence(topic, sentence),
+                                        f"the number {_shown_number(sentence, number)} is not "
+                                        f"in the French text: «{_clip(sentence)}»",
+                                        "correct it, or if this translation adds a fact give it "
+                                        "its own 'evidence:' item", "warning"))
+    return problems
+
+
+def _read_items(path: Path) -> tuple[Problem | None, list[_Item]]:
+    """The `evidence:` entries as written, with line numbers (YAML nodes know them)."""
+    from bot.content.loader import split_front_matter
+
+    try:
+        parts = split_front_matter(path.read_text(encoding="utf-8"))
+    except OSError:
+        return None, []
+    if parts is None:
+        return None, []
+    front = parts[0]
+    try:
+        root = yaml.compose(front)
+        meta = yaml.safe_load(front) or {}
+    except yaml.YAMLError:
+        return None, []  # the loader already reported it
+    if not isinstance(root, yaml.MappingNode) or not isinstance(meta, dict):
+        return None, []
+    for key_node, value_node in root.value:
+        if key_node.value != "evidence":
+            continue
+        line = key_node.start_mark.line + 2
+        values = meta.get("evidence")
+        if values is None:
+            return None, []
+        if not isinstance(value_node, yaml.SequenceNode) or not isinstance(values, list):
+            return Problem(path, line, "'evidence' must be a list of items",
+                           "write each item as '- claim: …' with url, quote and seen below "
+                           "it (docs/content-format.md)"), []
+        items = []
+        for index, (node, value) in enumerate(zip(value_node.value, values, strict=True),
+                                              start=1):
+            key_lines = ({str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+                         if isinstance(node, yaml.MappingNode) else {})
+            items.append(_Item(index, node.start_mark.line + 2, value, key_lines))
+        return None, items
+    return None, []
+
+
+def line_of_sentence(topic: Topic, sentence: str) -> int:
+    """The file line where a body sentence starts (the body's first line if not found)."""
+    probe = normalise(sentence)[:20]
+    try:
+        lines = topic.path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return topic.body_line
+    for number, line in enumerate(lines, start=1):
+        if number >= topic.body_line and probe and probe in normalise(line):
+            return number
+    return topic.body_line
+
+
+def _line_of(path: Path, needle: str) -> int:
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.lstrip().startswith(needle):
+                return number
+    except OSError:
+        pass
+    return 1
+
+
+def _clip(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
