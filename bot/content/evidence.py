@@ -137,12 +137,11 @@ def fact_reason(sentence: str) -> str | None:
         return None
     if numbers:
         return f"it has the number {_shown_number(sentence, numbers[0])}"
-    for pattern, what in ((_FACT_NUMBER_WORDS, "the number"), (_REGIONS, "the region"),
-                          (_INSTITUTIONS, "who does it:")):
+    for pattern, what in ((_FACT_NUMBER_WORDS, "it says the number"),
+                          (_REGIONS, "it names the region"), (_INSTITUTIONS, "it names")):
         match = pattern.search(norm)
         if match:
-            return f"it says {what} «{match.group(0)}»" if what != "who does it:" else (
-                f"it names «{match.group(0)}»")
+            return f"{what} «{match.group(0)}»"
     visible = strip_markdown(sentence)
     for acronym in _ACRONYM.findall(visible):
         if acronym not in _NOT_NAMES:
@@ -509,3 +508,100 @@ def _line_of(path: Path, needle: str) -> int:
 
 def _clip(text: str, length: int = 60) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# -- `passerelle content evidence TOPIC [--lang L]` -------------------------------------------
+
+
+def evidence_report(library: ContentLibrary, topic_id: str, lang: str = SOURCE_LANGUAGE) -> str:
+    """Each body sentence beside the evidence covering it, for the person who reviews.
+
+    For a translation, the French sentence at the same position is shown beside it (when
+    both texts have as many sentences) with the French evidence; the translation's own
+    items are shown under the sentence they match. Raises KeyError for an unknown topic.
+    """
+    topic = library.topics.get((lang, topic_id))
+    if topic is None:
+        raise KeyError((lang, topic_id))
+    french = library.topics.get((SOURCE_LANGUAGE, topic_id))
+    out = [f"{topic_id} ({lang}) — {topic.title}", f"file: {topic.path}"]
+    status = f"status: {topic.status}"
+    if topic.checked is not None:
+        status += f", checked {topic.checked} by {topic.checked_by or '(nobody named)'}"
+    else:
+        status += ", not checked by a person"
+    out.append(status)
+    seen = topic.source_seen
+    out.append(f"source: {topic.source or '(none)'}"
+               + (f" (seen {seen})" if seen else " (no evidence from it)"))
+    out.append("")
+    sentences = split_sentences(topic.body)
+    own = _covering(topic.evidence, sentences)
+    is_translation = lang != SOURCE_LANGUAGE and french is not None
+    source_sentences = split_sentences(french.body) if french is not None else []
+    shared = _covering(topic.shared_evidence, source_sentences) if is_translation else {}
+    aligned = is_translation and len(source_sentences) == len(sentences)
+    checked_facts = needs_evidence(french if french is not None else topic)
+    missing = 0
+    for index, sentence in enumerate(sentences, start=1):
+        out.append(f"{index}. {sentence}")
+        items = list(own.get(index - 1, []))
+        reason: str | None
+        if is_translation:
+            if aligned:
+                source_sentence = source_sentences[index - 1]
+                out.append(f"   fr: {source_sentence}")
+                items += shared.get(index - 1, [])
+                reason = fact_reason(source_sentence) if checked_facts else None
+            else:
+                reason = None
+        else:
+            reason = fact_reason(sentence) if checked_facts else None
+        for item in items:
+            out.extend(_describe_item(item))
+        if not items:
+            if reason is not None:
+                missing += 1
+                out.append(f"   ✘ FACT WITHOUT EVIDENCE ({reason})")
+            elif is_translation and not aligned:
+                out.append("   (compare with the French text below)")
+            else:
+                out.append("   (no fact found: no evidence needed)")
+        out.append("")
+    if is_translation and not aligned:
+        out.append(f"The French text has {len(source_sentences)} sentences, this one "
+                   f"{len(sentences)}: the French sentences and their evidence:")
+        for index, source_sentence in enumerate(source_sentences, start=1):
+            out.append(f"fr {index}. {source_sentence}")
+            for item in shared.get(index - 1, []):
+                out.extend(_describe_item(item))
+        out.append("")
+    unmatched = [e for e in topic.evidence if len(claim_matches(e.claim, sentences)) != 1]
+    if is_translation:
+        unmatched += [e for e in topic.shared_evidence
+                      if len(claim_matches(e.claim, source_sentences)) != 1]
+    if unmatched:
+        out.append("Evidence whose claim is in no sentence, or in several:")
+        for item in unmatched:
+            out.extend(_describe_item(item))
+        out.append("")
+    total = len(topic.all_evidence)
+    out.append(f"{len(sentences)} sentence(s), {total} evidence item(s), "
+               f"{missing} fact sentence(s) without evidence.")
+    return "\n".join(out)
+
+
+def _covering(items: tuple[Evidence, ...], sentences: list[str]) -> dict[int, list[Evidence]]:
+    found: dict[int, list[Evidence]] = {}
+    for item in items:
+        matches = claim_matches(item.claim, sentences)
+        if len(matches) == 1:
+            found.setdefault(matches[0], []).append(item)
+    return found
+
+
+def _describe_item(item: Evidence) -> list[str]:
+    return [f"   ✔ claim: «{item.claim}»",
+            f"     url:   {item.url}",
+            f"     quote: «{item.quote}»" if item.quote else "     quote: (empty)",
+            f"     seen:  {item.seen}"]

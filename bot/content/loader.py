@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from bot.content.evidence import parse_evidence
+from bot.content.evidence import FUNCTIONS_WITH_FACTS, parse_evidence
 from bot.content.library import ContentLibrary
 from bot.content.model import (
     FUNCTIONS,
@@ -255,8 +255,8 @@ def _load_topic(
     if source is not None and not str(source).startswith("https://"):
         problems.append(Problem(path, where("source"), "the source must be an https:// address",
                                 "link the official page the answer is based on"))
-    states_facts = (not is_function or body.strip()) and topic_id not in (
-        "change-language", "main-menu")
+    # Answers and `crisis` state facts; the other functions describe Passerelle itself.
+    states_facts = not is_function or topic_id in FUNCTIONS_WITH_FACTS
     if states_facts and not source:
         problems.append(Problem(path, 2, "the answer has no official source",
                                 "add 'source: https://…' with an official page"))
