@@ -57,12 +57,19 @@ from bot.content.sentences import split_sentences, strip_markdown
 
 FIELDS = ("claim", "url", "quote", "seen")
 STALE_AFTER = timedelta(days=365)
-# Functions whose body states facts all the same (phone numbers).
+# Functions whose body states facts all the same (phone numbers): `crisis` and `crisis-…`.
 FUNCTIONS_WITH_FACTS = ("crisis",)
+
+
+def states_facts(topic_id: str, is_function: bool) -> bool:
+    """Answers, and the crisis functions, state facts that need a source and evidence."""
+    return not is_function or any(topic_id == f or topic_id.startswith(f"{f}-")
+                                  for f in FUNCTIONS_WITH_FACTS)
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "«": '"', "»": '"',
                               "“": '"', "”": '"', "„": '"'})
 _NUMBER = re.compile(r"\d+(?:[ .,/]\d+)*")
+_BELGIAN_PREFIX = re.compile(r"(?:\+|\b00)32[ .]?(?=\d)")  # +32 2 518 21 23 is 02 518 21 23
 
 
 def normalise(text: str) -> str:
@@ -84,6 +91,8 @@ _NUMBER_WORDS = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
     "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20,
     "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
+    "premier": 1, "premiere": 1, "deuxieme": 2, "second": 2, "seconde": 2, "troisieme": 3,
+    "tweede": 2, "derde": 3, "third": 3,
     # Dutch, English, German (pages of Flanders, federal pages in English, the DG)
     "een": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
     "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "vijftien": 15, "twintig": 20,
@@ -156,15 +165,22 @@ def fact_reason(sentence: str) -> str | None:
     return None
 
 
+def _numbers_text(text: str) -> str:
+    return _BELGIAN_PREFIX.sub("0", normalise(text))
+
+
 def number_tokens(text: str) -> list[str]:
-    """Numbers written with digits, each as its digits only ("0800 32 123" → "080032123")."""
-    norm = normalise(text)
+    """Numbers written with digits, each as its digits only ("0800 32 123" → "080032123").
+
+    Belgian phone numbers are compared in their national form: +32 2 … is 02 ….
+    """
+    norm = _numbers_text(text)
     return [re.sub(r"\D", "", m.group(0)) for m in _NUMBER.finditer(norm)]
 
 
 def evidence_numbers(text: str) -> set[str]:
     """Every number a claim or quote gives: digit groups, their parts, and number words."""
-    norm = normalise(text)
+    norm = _numbers_text(text)
     found: set[str] = set()
     for match in _NUMBER.finditer(norm):
         found.add(re.sub(r"\D", "", match.group(0)))
@@ -176,7 +192,7 @@ def evidence_numbers(text: str) -> set[str]:
 
 
 def _shown_number(sentence: str, token: str) -> str:
-    for match in _NUMBER.finditer(normalise(sentence)):
+    for match in _NUMBER.finditer(_numbers_text(sentence)):
         if re.sub(r"\D", "", match.group(0)) == token:
             return match.group(0)
     return token
@@ -241,8 +257,7 @@ def claim_matches(claim: str, sentences: list[str]) -> list[int]:
 
 def needs_evidence(topic: Topic) -> bool:
     """French answers and the fact-stating functions; other functions are exempt."""
-    return topic.lang == SOURCE_LANGUAGE and (
-        not topic.is_function or topic.id in FUNCTIONS_WITH_FACTS)
+    return topic.lang == SOURCE_LANGUAGE and states_facts(topic.id, topic.is_function)
 
 
 # -- the content check ----------------------------------------------------------------------
@@ -508,6 +523,23 @@ def _line_of(path: Path, needle: str) -> int:
 
 def _clip(text: str, length: int = 60) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def evidence_summary(library: ContentLibrary) -> str:
+    """One line for `content check`: how many French fact sentences have evidence."""
+    facts = covered = complete = answers = 0
+    for topic in library.topics_in(SOURCE_LANGUAGE):
+        if not needs_evidence(topic):
+            continue
+        answers += 1
+        sentences = split_sentences(topic.body)
+        found = _covering(topic.evidence, sentences)
+        reasons = [i for i, s in enumerate(sentences) if fact_reason(s) is not None]
+        facts += len(reasons)
+        covered += sum(1 for i in reasons if i in found)
+        complete += all(i in found for i in reasons)
+    return (f"Evidence: {covered} of {facts} French fact sentences covered; {complete} of "
+            f"{answers} answers complete.")
 
 
 # -- `passerelle content evidence TOPIC [--lang L]` -------------------------------------------

@@ -80,7 +80,14 @@ class ContentLibrary:
 
     @property
     def latest_checked(self) -> date | None:
+        """The most recent review by a person (None while every answer is a draft)."""
         dates = [t.checked for t in self.topics.values() if t.checked is not None]
+        return max(dates) if dates else None
+
+    @property
+    def latest_seen(self) -> date | None:
+        """The most recent day an official page of the evidence was seen (for /about)."""
+        dates = [seen for t in self.topics.values() if (seen := t.source_seen) is not None]
         return max(dates) if dates else None
 
     def topics_in(self, lang: str) -> list[Topic]:

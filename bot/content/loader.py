@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from bot.content.evidence import FUNCTIONS_WITH_FACTS, parse_evidence
+from bot.content.evidence import parse_evidence, states_facts
 from bot.content.library import ContentLibrary
 from bot.content.model import (
     FUNCTIONS,
@@ -61,7 +61,7 @@ def load_content(root: Path) -> tuple[ContentLibrary, list[Problem]]:
             continue
         languages[language.code] = language
         glossaries[language.code] = _load_glossary(folder / GLOSSARY_FILE, problems)
-        for path in sorted(folder.glob("*.md")):
+        for path in _topic_files(folder):
             topic = _load_topic(path, language.code, catalogue, problems)
             if topic is not None:
                 topics[(language.code, topic.id)] = topic
@@ -144,8 +144,8 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
     settings: dict[str, Any] = {}
     if settings_path.exists():
         settings = _read_yaml(settings_path, problems) or {}
-    elif not any(folder.glob("*.md")):
-        return None
+    elif not any(_topic_files(folder)):
+        return None  # not a language: e.g. content/crisis/ (phrases, README.md)
     try:
         locale = Locale.parse(code)
     except (UnknownLocaleError, ValueError):
@@ -163,6 +163,11 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         telegram_codes=tuple(settings.get("telegram_codes", (code,))),
         names=tuple(str(name) for name in settings.get("names", ())),
     )
+
+
+def _topic_files(folder: Path) -> list[Path]:
+    """The topic files of a language folder: every `*.md` except a README."""
+    return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
 
 
 def _load_out_of_scope(path: Path, problems: list[Problem]) -> tuple[str, ...]:
@@ -256,8 +261,7 @@ def _load_topic(
         problems.append(Problem(path, where("source"), "the source must be an https:// address",
                                 "link the official page the answer is based on"))
     # Answers and `crisis` state facts; the other functions describe Passerelle itself.
-    states_facts = not is_function or topic_id in FUNCTIONS_WITH_FACTS
-    if states_facts and not source:
+    if states_facts(topic_id, is_function) and not source:
         problems.append(Problem(path, 2, "the answer has no official source",
                                 "add 'source: https://…' with an official page"))
     # `checked`, `checked_by`, `status` and `evidence` are judged by the content check

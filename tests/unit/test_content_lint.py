@@ -52,3 +52,21 @@ def test_readability_scores_rank_simple_text_higher() -> None:
     assert simple is not None and hard is not None and simple > 70 > hard
     assert readability("nl", "De kat slaapt. Hij eet.") is not None
     assert readability("ar", "نص") is None
+
+
+def test_lint_includes_the_evidence_and_status_rules(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.clock import ManualClock
+
+    root = make_content(tmp_path / "c", {"fr": {"rental-deposit.md": topic_file(
+        "rental-deposit", body="Le CPAS paie 2 mois.", extra="glossary: [cpas]\n"),
+        "glossary.yaml": "cpas:\n  term: CPAS\n  means: Le service social.\n"}})
+    library, _ = load_content(root)
+    clock = ManualClock(datetime(2026, 12, 3, tzinfo=UTC))
+    found = "\n".join(p.describe(root) for p in lint(library, clock))
+    assert "fr/rental-deposit.md:8: ERROR: a draft has a 'checked' date" in found
+    assert "fr/rental-deposit.md:7: ERROR: the source https://www.mi-is.be/fr is a site's " \
+        "home page" in found
+    assert "fr/rental-deposit.md:12: ERROR: this sentence states a fact (it has the number " \
+        "2) but no evidence covers it: «Le CPAS paie 2 mois.»" in found

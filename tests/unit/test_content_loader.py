@@ -98,3 +98,38 @@ def test_valid_new_content_is_picked_up_without_a_restart(tmp_path: Path) -> Non
     assert asyncio.run(source.reload()) is True
     assert source.current.library.version != before
     assert source.current.library.topics[("fr", "bank-account")].title.startswith("Nouveau")
+
+
+def test_evidence_checked_by_and_drafts_without_checked_load_cleanly(tmp_path: Path) -> None:
+    """Issue 9 fields are known; a draft needs no 'checked'; only answers need a source."""
+    evidence = ("evidence:\n  - claim: \"Une phrase\"\n    url: https://www.mi-is.be/fr/page\n"
+                "    quote: \"Une phrase\"\n    seen: 2026-12-03\n"
+                "checked_by: Assistante sociale\n")
+    text = topic_file("rental-deposit", extra=evidence).replace("checked: 2026-11-22\n", "")
+    person = topic_file("talk-to-a-person", body="Un travailleur vous répond.").replace(
+        "source: https://www.mi-is.be/fr\n", "").replace("checked: 2026-11-22\n", "")
+    root = only_fr(tmp_path, {"rental-deposit.md": text, "talk-to-a-person.md": person})
+    library, problems = load_content(root)
+    mine = [p.describe(root) for p in problems
+            if p.path.stem in {"rental-deposit", "talk-to-a-person"}]
+    assert mine == []
+    topic = library.topics[("fr", "rental-deposit")]
+    assert topic.checked is None and topic.checked_by == "Assistante sociale"
+    assert [e.url for e in topic.evidence] == ["https://www.mi-is.be/fr/page"]
+    assert topic.source_seen is not None and topic.source_seen.isoformat() == "2026-12-03"
+
+
+def test_an_answer_without_source_is_still_an_error(tmp_path: Path) -> None:
+    text = topic_file("rental-deposit").replace("source: https://www.mi-is.be/fr\n", "")
+    found = "\n".join(messages(only_fr(tmp_path, {"rental-deposit.md": text})))
+    assert "fr/rental-deposit.md:2: ERROR: the answer has no official source" in found
+
+
+def test_a_folder_of_other_content_is_not_a_language(tmp_path: Path) -> None:
+    root = only_fr(tmp_path, {"rental-deposit.md": topic_file("rental-deposit")})
+    (root / "crisis").mkdir()
+    (root / "crisis" / "README.md").write_text("# Crisis phrases\n")
+    (root / "crisis" / "fr.yaml").write_text("patterns: {}\n")
+    library, problems = load_content(root)
+    assert "crisis" not in library.languages
+    assert not any("crisis" in str(p.path) for p in problems)

@@ -261,6 +261,14 @@ evidence:
                for w in found(claimed, severity="warning"))
 
 
+def test_phone_numbers_in_international_form_match_the_national_form() -> None:
+    from bot.content.evidence import evidence_numbers, number_tokens
+
+    assert number_tokens("Appelez le +32 2 518 21 23.") == ["025182123"]
+    assert "025182123" in evidence_numbers("téléphoner au 02/518.21.23.")
+    assert "2" in evidence_numbers("en deuxième classe")
+
+
 def test_a_number_word_in_the_quote_counts(tmp_path: Path) -> None:
     library = build(tmp_path, {"rental-deposit.md": topic(
         evidence=GOOD.replace('"En Wallonie : maximum 2 mois"', '"En Wallonie : maximum"'))})
@@ -367,3 +375,12 @@ def test_evidence_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "2. En Wallonie : maximum 2 mois de loyer.\n   ✔ claim: «En Wallonie" in out
     assert main(["content", "evidence", "no-such-topic", "--lang", "fr"]) == 1
     assert "There is no topic 'no-such-topic' in 'fr'." in capsys.readouterr().err
+
+
+def test_crisis_functions_state_facts_the_others_do_not() -> None:
+    from bot.content.evidence import states_facts
+
+    assert states_facts("rental-deposit", is_function=False)
+    assert states_facts("crisis", is_function=True)
+    assert states_facts("crisis-suicide", is_function=True)
+    assert not states_facts("delete-my-data", is_function=True)
