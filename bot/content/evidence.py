@@ -175,7 +175,7 @@ def number_tokens(text: str) -> list[str]:
     Belgian phone numbers are compared in their national form: +32 2 … is 02 ….
     """
     norm = _numbers_text(text)
-    return [re.sub(r"\D", "", m.group(0)) for m in _NUMBER.finditer(norm)]
+    return [_digits(m.group(0)) for m in _NUMBER.finditer(norm)]
 
 
 def evidence_numbers(text: str) -> set[str]:
@@ -183,17 +183,22 @@ def evidence_numbers(text: str) -> set[str]:
     norm = _numbers_text(text)
     found: set[str] = set()
     for match in _NUMBER.finditer(norm):
-        found.add(re.sub(r"\D", "", match.group(0)))
-        found.update(re.sub(r"\D", "", part) for part in re.split(r"[ /]", match.group(0)))
+        found.add(_digits(match.group(0)))
+        found.update(_digits(part) for part in re.split(r"[ /]", match.group(0)))
     for word in re.findall(r"[a-z]+", norm):
         if word in _NUMBER_WORDS:
             found.add(str(_NUMBER_WORDS[word]))
     return found
 
 
+def _digits(number: str) -> str:
+    """A number's digits only; zero cents dropped ("1.250,00" and "1 250" are both "1250")."""
+    return re.sub(r"\D", "", re.sub(r"[.,]0{1,2}$", "", number))
+
+
 def _shown_number(sentence: str, token: str) -> str:
     for match in _NUMBER.finditer(_numbers_text(sentence)):
-        if re.sub(r"\D", "", match.group(0)) == token:
+        if _digits(match.group(0)) == token:
             return match.group(0)
     return token
 
@@ -296,7 +301,7 @@ def evidence_problems(library: ContentLibrary, today: date) -> list[Problem]:
         sentences = split_sentences(topic.body)
         covering: dict[int, list[_Item]] = {}
         for item in items:
-            problems.extend(_item_problems(topic, item, sentences, covering, today))
+            problems.extend(_item_problems(library, topic, item, sentences, covering, today))
         if needs_evidence(topic):
             problems.extend(_coverage_problems(topic, sentences, covering))
             urls = {item.text("url") for item in items}
@@ -341,7 +346,7 @@ def _status_problems(topic: Topic, today: date) -> list[Problem]:
     return problems
 
 
-def _item_problems(topic: Topic, item: _Item, sentences: list[str],
+def _item_problems(library: ContentLibrary, topic: Topic, item: _Item, sentences: list[str],
                    covering: dict[int, list[_Item]], today: date) -> list[Problem]:
     path = topic.path
     label = f"evidence item {item.index}"
@@ -359,7 +364,14 @@ def _item_problems(topic: Topic, item: _Item, sentences: list[str],
     if claim:
         label = f"evidence «{_clip(claim, 40)}»"
         matches = claim_matches(claim, sentences)
-        if not matches:
+        french = library.topics.get((SOURCE_LANGUAGE, topic.id))
+        if not matches and topic.lang != SOURCE_LANGUAGE and french is not None and \
+                claim_matches(claim, split_sentences(french.body)):
+            problems.append(Problem(path, item.line_of("claim"),
+                                    f"the claim «{_clip(claim)}» is a French sentence's",
+                                    "remove this item: translations share the French evidence; "
+                                    "give a translation its own only for a fact it adds"))
+        elif not matches:
             problems.append(Problem(path, item.line_of("claim"),
                                     f"the claim «{_clip(claim)}» is in no sentence of the text",
                                     "copy a few words of the sentence it supports exactly "

@@ -384,3 +384,23 @@ def test_crisis_functions_state_facts_the_others_do_not() -> None:
     assert states_facts("crisis", is_function=True)
     assert states_facts("crisis-suicide", is_function=True)
     assert not states_facts("delete-my-data", is_function=True)
+
+
+def test_amounts_match_with_or_without_zero_cents() -> None:
+    from bot.content.evidence import evidence_numbers, number_tokens
+
+    assert number_tokens("Le montant est de 1 250 euros.") == ["1250"]
+    assert "1250" in evidence_numbers("montant : 1.250,00 EUR par mois")
+    assert number_tokens("1 263,17 €") == ["126317"]
+
+
+def test_a_translation_that_copies_the_french_evidence_is_told_to_remove_it(
+        tmp_path: Path) -> None:
+    nl = topic(body="De waarborg beschermt de eigenaar.\nIn Wallonië: maximaal 2 maanden.\n"
+                    "Lees het contract.")  # GOOD, the French items, copied
+    library = build(tmp_path, {"rental-deposit.md": topic()}, nl={"rental-deposit.md": nl})
+    errors = [p.describe(library.root) for p in evidence_problems(library, TODAY)
+              if p.path.parent.name == "nl"]
+    assert len(errors) == 2, errors
+    assert "the claim «En Wallonie : maximum 2 mois» is a French sentence's → remove this " \
+        "item: translations share the French evidence" in errors[1]
