@@ -41,6 +41,7 @@ not: it gives the phone numbers a person in danger will dial.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -156,7 +157,8 @@ def fact_reason(sentence: str) -> str | None:
         if acronym not in _NOT_NAMES:
             return f"it names «{acronym}»"
     names = [m.group(0) for m in _NAME.finditer(visible)
-             if m.start() > 0 and m.group(0) not in _NOT_NAMES]
+             if m.start() > 0 and m.group(0) not in _NOT_NAMES
+             and not visible[: m.start()].rstrip().endswith(("«", '"', "“", "(", ":"))]
     if names:
         return f"it names «{names[0]}»"
     match = _OBLIGATIONS.search(norm)
@@ -568,7 +570,10 @@ def evidence_report(library: ContentLibrary, topic_id: str, lang: str = SOURCE_L
     if topic is None:
         raise KeyError((lang, topic_id))
     french = library.topics.get((SOURCE_LANGUAGE, topic_id))
-    out = [f"{topic_id} ({lang}) — {topic.title}", f"file: {topic.path}"]
+    shown = topic.path
+    with contextlib.suppress(ValueError):
+        shown = topic.path.resolve().relative_to(library.root.resolve().parent)
+    out = [f"{topic_id} ({lang}) — {topic.title}", f"file: {shown}"]
     status = f"status: {topic.status}"
     if topic.checked is not None:
         status += f", checked {topic.checked} by {topic.checked_by or '(nobody named)'}"

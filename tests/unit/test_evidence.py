@@ -130,6 +130,7 @@ def test_fact_heuristic() -> None:
     assert fact_reason("C'est gratuit.") == "it says «gratuit»"
     # not facts: advice, questions without a number, sentences about Passerelle itself
     assert fact_reason("Lisez bien le bail avant de signer.") is None
+    assert fact_reason("Touchez « Parler à une personne » et attendez.") is None  # a button
     assert fact_reason("Vous ne pouvez pas payer le loyer ?") is None
     assert fact_reason("Vous partez 7 jours ou plus ?") is not None
     assert fact_reason("Ici aussi, nous pouvons prévenir le CPAS.") is None
