@@ -8,6 +8,7 @@
     passerelle content stamp --lang nl [TOPIC ...]
     passerelle content minor-edit TOPIC
     passerelle content preview TOPIC --lang ar [--out FILE.html]
+    passerelle content evidence TOPIC [--lang nl]   each sentence beside its evidence
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
@@ -87,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--lang", default="fr")
     preview.add_argument("--out", type=Path, default=None)
     preview.set_defaults(handler=_content_preview)
+    evidence = content_commands.add_parser("evidence", help="each sentence beside its evidence")
+    evidence.add_argument("topic")
+    evidence.add_argument("--lang", default="fr")
+    evidence.set_defaults(handler=_content_evidence)
     return parser
 
 
@@ -106,36 +112,65 @@ def _run_telegram(settings: Settings) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    app = loop.run_until_complete(build(settings))
-    channel = telegram_channel(app)
-    watcher = loop.create_task(app.content.watch())
-    try:
-        import signal
 
-        loop.add_signal_handler(signal.SIGHUP,
-                                lambda: loop.create_task(app.content.reload()))
-    except (NotImplementedError, AttributeError, RuntimeError):
-        pass
-    try:
-        channel.run()
-    finally:
-        watcher.cancel()
-        loop.run_until_complete(app.close())
+    async def serve() -> None:
+        app = await build(settings)
+        channel = telegram_channel(app)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        _on_signals(loop, stop, lambda: loop.create_task(app.content.reload()))
+        watcher = loop.create_task(app.content.watch())
+        watcher.add_done_callback(_report_watcher_end)
+        try:
+            await channel.start()
+            log.info("Passerelle is running on Telegram; SIGTERM or Ctrl-C stops it.")
+            await stop.wait()
+        finally:
+            watcher.cancel()
+            await channel.stop()
+            await app.close()
+            log.info("Passerelle stopped cleanly.")
+
+    asyncio.run(serve())
     return 0
+
+
+def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event,
+                reload: Callable[[], object]) -> None:
+    """SIGTERM/SIGINT stop gracefully; SIGHUP reloads the content."""
+    import signal
+    from contextlib import suppress
+
+    unsupported = (NotImplementedError, AttributeError, RuntimeError)  # e.g. on Windows
+    for name in ("SIGTERM", "SIGINT"):
+        with suppress(*unsupported):
+            loop.add_signal_handler(getattr(signal, name), stop.set)
+    with suppress(*unsupported):
+        loop.add_signal_handler(signal.SIGHUP, reload)
+
+
+def _report_watcher_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("content hot reload stopped: %r", task.exception())
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bootstrap import build, wire_escalation
-    from bot.channels.terminal import ConsoleDesk, TerminalChat
+    from bot.channels.terminal import CHANNEL, ConsoleDesk, TerminalChat
 
     async def session() -> None:
         app = await build(settings)
         wire_escalation(app, ConsoleDesk())
+        chat = TerminalChat(app.engine, language=args.lang)
+        app.router.register(CHANNEL, chat)  # check-ins and reminders arrive here too
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(app.jobs.run(stop)) if app.jobs else None
         try:
-            await TerminalChat(app.engine, language=args.lang).run()
+            await chat.run()
         finally:
+            stop.set()
+            if jobs is not None:
+                await jobs
             await app.close()
 
     asyncio.run(session())
@@ -214,6 +249,9 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {code}: {len(report.up_to_date)} up to date, {len(report.outdated)} outdated, "
               f"{len(report.unversioned)} without version, {len(report.missing)} missing; "
               f"{report.drafts} of {report.total} still draft (not reviewed by a person)")
+    from bot.content.evidence import evidence_summary
+
+    print(evidence_summary(library))
     print(f"\nContent version {library.version}: {errors} error(s), {warnings} warning(s).")
     if errors:
         print("Fix the errors above: each line says the file, the line, what is wrong "
@@ -245,6 +283,19 @@ def _content_minor_edit(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     for path in written:
         print(f"still up to date: {path}")
+    return 0
+
+
+def _content_evidence(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content.evidence import evidence_report
+    from bot.content.loader import load_content
+
+    library, _problems = load_content(settings.content_dir)
+    try:
+        print(evidence_report(library, args.topic, args.lang))
+    except KeyError:
+        print(f"There is no topic '{args.topic}' in '{args.lang}'.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,15 +1,20 @@
-"""The one place that wires configuration → storage → content → engine → channels.
+"""The one place that wires configuration → storage → content → application → channels.
 
 Everything else receives its collaborators; nothing reaches for globals. Tests call
-`build` with an in-memory database and a manual clock.
+`build` with an in-memory database and a manual clock. Each channel registers its way
+out with the `Router`, so the jobs (outbox, waiting tickets) serve every channel alike.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.application.dispatcher import Dispatcher, DispatchSettings
+from bot.application.jobs import Jobs, WaitingTickets
+from bot.application.outbound import Router
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.source import ContentSource
@@ -17,7 +22,6 @@ from bot.conversation.engine import Engine
 from bot.escalation.office_hours import OfficeHours
 from bot.escalation.ports import WorkerDesk
 from bot.escalation.service import EscalationService, EscalationSettings
-from bot.followup.dispatcher import Dispatcher
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
@@ -37,6 +41,11 @@ class Passerelle:
     content: ContentSource
     catalogs: Catalogs
     engine: Engine
+    clock: Clock
+    router: Router = field(default_factory=Router)
+    dispatcher: Dispatcher | None = None
+    jobs: Jobs | None = None
+    waiting: WaitingTickets | None = None
 
     async def close(self) -> None:
         await self.storage.close()
@@ -59,6 +68,7 @@ async def build(
     clock: Clock | None = None,
     content: ContentSource | None = None,
     db_path: Path | str | None = None,
+    dispatch: DispatchSettings | None = None,
 ) -> Passerelle:
     storage = await SqliteStorage.open(db_path if db_path is not None else settings.db_path)
     source = content or load_content_source(settings)
@@ -67,7 +77,11 @@ async def build(
     followup = FollowupService(storage, clock, load_plan(settings.content_dir))
     engine = Engine(source, storage, catalogs, clock, settings.default_language,
                     followup=followup)
-    return Passerelle(settings, storage, source, catalogs, engine)
+    app = Passerelle(settings, storage, source, catalogs, engine, clock)
+    app.dispatcher = Dispatcher(storage, clock, app.router, engine.outbox_message, dispatch)
+    storage.on_scheduled(app.dispatcher.wake)
+    app.jobs = Jobs(app.dispatcher)
+    return app
 
 
 def escalation_settings(settings: Settings) -> tuple[OfficeHours, EscalationSettings]:
@@ -79,29 +93,34 @@ def escalation_settings(settings: Settings) -> tuple[OfficeHours, EscalationSett
             EscalationSettings.from_config(escalation if isinstance(escalation, dict) else None))
 
 
-def wire_escalation(app: Passerelle, desk: WorkerDesk, clock: Clock | None = None) -> None:
-    """Give the engine a way to reach people: tickets through `desk`."""
+def wire_escalation(app: Passerelle, desk: WorkerDesk) -> EscalationService:
+    """Give the engine a way to reach people: tickets through `desk`; the waiting job."""
     hours, options = escalation_settings(app.settings)
-    app.engine.escalation = EscalationService(app.storage, desk, hours,
-                                              clock or app.engine.clock, options)
+    service = EscalationService(app.storage, desk, hours, app.clock, options,
+                                gettext=app.catalogs.get(options.workers_language).gettext)
+    app.engine.escalation = service
+    if app.jobs is not None:
+        app.waiting = WaitingTickets(service, app.storage, app.clock)
+        app.jobs.add("waiting-tickets", app.waiting.tick, timedelta(seconds=60))
+    return service
 
 
 def telegram_channel(app: Passerelle) -> TelegramChannel:
     """The Telegram channel, with the workers' forum group when one is configured."""
     from bot.channels.telegram.adapter import TelegramChannel
-    from bot.channels.telegram.deliver import TelegramDeliverer
+    from bot.channels.telegram.deliver import TelegramOutbound
     from bot.channels.telegram.desk import TelegramDesk
+    from bot.channels.telegram.sender import CHANNEL
     from bot.channels.telegram.workers import WorkersGroup
 
-    channel = TelegramChannel(app.settings, app.engine, app.storage, app.content)
-    channel.dispatcher = Dispatcher(app.storage, app.engine.clock,
-                                    TelegramDeliverer(app.engine, channel.sender))
+    channel = TelegramChannel(app.settings, app.engine, app.storage, app.content, app.clock)
+    app.router.register(CHANNEL, TelegramOutbound(channel.sender))
+    channel.jobs = app.jobs
     if app.settings.workers_chat_id is not None:
         _hours, options = escalation_settings(app.settings)
         desk = TelegramDesk(channel.application.bot, app.settings.workers_chat_id, app.storage,
-                            app.engine.clock, app.catalogs, options.workers_language)
-        wire_escalation(app, desk)
-        assert app.engine.escalation is not None
-        channel.workers = WorkersGroup(channel.application.bot, desk, app.engine.escalation,
+                            app.clock, app.catalogs, options.workers_language)
+        escalation = wire_escalation(app, desk)
+        channel.workers = WorkersGroup(channel.application.bot, desk, escalation,
                                        app.engine, channel.sender)
     return channel

@@ -10,6 +10,7 @@ import asyncio
 import sys
 from typing import TextIO
 
+from bot.application.outbound import Progress
 from bot.conversation.engine import COMMANDS, Engine
 from bot.conversation.events import Button, Event, EventKind, Reply
 from bot.conversation.person import Person, PersonRef
@@ -37,7 +38,7 @@ class ConsoleDesk:
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
         self._out.write(f"    [to the workers, request #{ticket.id}] {message_ref}\n")
 
-    async def forget(self, person: Person) -> None:
+    async def forget(self, person: Person, thread: str) -> None:
         self._out.write("    [to the workers] a person asked to be forgotten: topic removed\n")
 
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
@@ -73,6 +74,16 @@ class TerminalChat:
                              language_hint=self._language)
         return Event(self._ref, EventKind.TEXT, text=text, language_hint=self._language,
                      message_ref=text)
+
+    async def send(self, person: Person, reply: Reply, *, skip_parts: int = 0,
+                   progress: Progress | None = None) -> None:
+        """The Outbound port: a check-in or reminder appears between two prompts."""
+        self._out.write("\n")
+        self.show([reply])
+        if progress is not None:
+            await progress(2 if reply.attachment else 1)
+        self._out.write("> ")
+        self._out.flush()
 
     def show(self, replies: list[Reply]) -> None:
         self._buttons = []

@@ -43,7 +43,6 @@ class Engine(FollowupFlow, EscalationFlow):
         self._content = content
         self._storage = storage
         self._catalogs = catalogs
-        self.clock = clock
         self._clock = clock
         self._default_language = default_language
         self.escalation = escalation
@@ -56,12 +55,13 @@ class Engine(FollowupFlow, EscalationFlow):
         """Never raises: a failure becomes a kind apology in the person's language."""
         language = self._default_language
         try:
-            person = await self._storage.person(event.ref, self._clock.now())
-            language = person.language or self._guess_language(event)
-            person = replace(person, last_seen_at=self._clock.now())
-            replies, person = await self._dispatch(event, person, language)
-            if person.id >= 0:
-                await self._storage.save_person(person)
+            async with self._storage.unit_of_work():  # all of it, or none of it
+                person = await self._storage.person(event.ref, self._clock.now())
+                language = person.language or self._guess_language(event)
+                person = replace(person, last_seen_at=self._clock.now())
+                replies, person = await self._dispatch(event, person, language)
+                if person.id >= 0:
+                    await self._storage.save_person(person)
             return replies
         except Exception:
             log.exception("engine failed on a %s event", event.kind.value)

@@ -11,6 +11,7 @@ from bot.conversation.events import Event, EventKind, Reply
 from bot.conversation.flow import Flow, Result
 from bot.conversation.person import Mode, Person
 from bot.escalation.tickets import Ticket, TicketSource
+from bot.i18n.catalogs import noop as _noop
 
 if TYPE_CHECKING:
     from bot.content.source import Snapshot
@@ -56,7 +57,7 @@ class EscalationFlow(Flow):
         person = replace(person, language=language)
         escalation = self.escalation
         if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
-            await escalation.make_urgent(ticket, person, "crisis words in the last message")
+            await escalation.make_urgent(ticket, person, _noop("crisis words in the last message"))
             if event.message_ref:
                 await escalation.relay(ticket, person, event.message_ref)
             return self.replies.crisis(language), person

@@ -8,6 +8,7 @@ from bot.conversation.events import Reply
 from bot.conversation.person import Person
 
 if TYPE_CHECKING:
+    from bot.clock import Clock
     from bot.conversation.replies import Gettext, Replies
     from bot.escalation.service import EscalationService
     from bot.followup.service import FollowupService
@@ -23,6 +24,7 @@ class Flow:
     followup: FollowupService | None
     replies: Replies
     _storage: Storage
+    _clock: Clock
     _default_language: str
 
     def _gettext(self, language: str) -> Gettext:

@@ -4,7 +4,7 @@ appointment reminders and their answers (mixed into the Engine)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.events import Button, Reply
@@ -14,7 +14,10 @@ from bot.escalation.tickets import TicketSource
 from bot.followup.appointments import REMINDER, Appointment
 from bot.followup.calendar import appointment_ics
 from bot.followup.outbox import OutboxItem
+from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_moment
+
+NOTICE = "notice"  # a one-off message to the person (e.g. "we have not forgotten you")
 
 
 class FollowupFlow(Flow):
@@ -86,6 +89,9 @@ class FollowupFlow(Flow):
         """The message of a due outbox row: a check-in question or an appointment reminder."""
         if item.kind == REMINDER:
             return await self._reminder(person, item.key)
+        if item.kind == NOTICE:
+            language = person.language or self._default_language
+            return self.replies.still_waiting(language)[0]
         return self.checkin_message(person, item.id, item.key)
 
     async def _reminder(self, person: Person, key: str) -> Reply | None:
@@ -113,7 +119,7 @@ class FollowupFlow(Flow):
                    (Button("📄 " + _("What to bring"), "topic:documents-to-bring"),))
         attachment = None
         if which == "confirm":
-            ics = appointment_ics(appointment, _("Appointment"), datetime.now(UTC))
+            ics = appointment_ics(appointment, _("Appointment"), self._clock.now())
             attachment = (f"appointment-{appointment.id}.ics", ics)
         return Reply("message", language, {"text": "📅 " + text}, None, buttons, attachment)
 
@@ -137,7 +143,8 @@ class FollowupFlow(Flow):
                     self.replies.main_menu(language)], person
         if self.escalation is not None:
             when = format_moment(appointment.starts_at, self.escalation.settings.workers_language)
-            mark = "✅ coming" if answer == "yes" else "❌ cannot come"
+            mark = ("✅ " + self.escalation.worker_text(_noop("coming")) if answer == "yes"
+                    else "❌ " + self.escalation.worker_text(_noop("cannot come")))
             await self.escalation.tell_workers(person, f"📅 {when}: {mark}")
         if answer == "yes":
             text = _("Thank you! See you then.")

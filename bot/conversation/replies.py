@@ -11,22 +11,19 @@ from datetime import datetime
 
 from bot import __version__
 from bot.content.library import ServedTopic
-from bot.content.model import THEMES
+from bot.content.model import THEMES, Topic
 from bot.content.source import ContentSource, Snapshot
 from bot.conversation.events import Button, Reply
 from bot.escalation.tickets import Ticket
 from bot.followup.schedule import CheckinPlan
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_day, format_moment, native_name
 from bot.understanding.matcher import CRISIS
 
 Gettext = Callable[[str], str]
 THEME_EMOJI = {"rights": "📜", "appointments": "📅", "rules": "📋"}
 
-
-def _noop(message: str) -> str:
-    """Marks a string for extraction without translating it here."""
-    return message
 
 
 THEME_NAMES = {"rights": _noop("Rights"), "appointments": _noop("Appointments"),
@@ -226,8 +223,7 @@ class Replies:
         context = {
             "title": topic.title,
             "body": topic.body,
-            "checked": format_day(topic.checked, language) if topic.checked else "",
-            "checked_label": _("Checked on"),
+            **self._provenance(topic, language),
             "source": topic.source or "",
             "source_label": _("Official source"),
             "helped": _("Did this help?"),
@@ -297,16 +293,31 @@ class Replies:
                      None, buttons)
 
 
+    def _provenance(self, topic: Topic, language: str) -> dict[str, str]:
+        """Never claim a check that did not happen: a person's review date when there is
+        one, else the official site and the day its page was seen."""
+        _ = self.gettext(language)
+        if topic.checked is not None:
+            return {"checked": format_day(topic.checked, language),
+                    "checked_label": _("Checked by a social worker on")}
+        if topic.source_seen is not None and topic.source_site:
+            return {"checked": f"{topic.source_site}, {format_day(topic.source_seen, language)}",
+                    "checked_label": _("Information from")}
+        return {"checked": "", "checked_label": ""}
+
     def about(self, language: str) -> Reply:
         _ = self.gettext(language)
         library = self.snapshot.library
-        latest = library.latest_checked
+        reviewed, seen = library.latest_checked, library.latest_seen
         text = _("Passerelle {version}: free, open-source information point for newcomers "
-                 "in Belgium. Content version {content}, checked up to {date}. "
+                 "in Belgium. Content version {content}, information from official pages "
+                 "seen up to {date}. "
                  "I store your chat number, language, dates and the answers you viewed; "
                  "never the text of your messages.").format(
             version=__version__, content=library.version,
-            date=format_day(latest, language) if latest else "-")
+            date=format_day(seen, language) if seen else "-")
+        if reviewed is None:
+            text += " " + _("The answers are drafts: no social worker has reviewed them yet.")
         return self.text(language, "ℹ️ " + text, self.menu_row(language))
 
 

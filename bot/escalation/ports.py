@@ -32,5 +32,6 @@ class WorkerDesk(Protocol):
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         """An information line for the workers in the person's thread."""
 
-    async def forget(self, person: Person) -> None:
-        """The person asked to be forgotten: remove their thread and what it holds."""
+    async def forget(self, person: Person, thread: str) -> None:
+        """The person asked to be forgotten: remove their thread and what it holds (the
+        thread id is given: by then the person's rows are gone)."""

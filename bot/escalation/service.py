@@ -1,13 +1,17 @@
 """The ticket lifecycle: bot → waiting for a person → with a person → closed → bot.
 
 Every state change is written to the database before anything is sent, so a restart at
-any point resumes where it was. Worker actions arrive already authenticated by the
-channel (membership of the workers' group); this service checks the ticket itself.
+any point resumes where it was. Each worker action is one unit of work of targeted,
+state-guarded updates (a Close is never undone by a copy read earlier), and what goes to
+the workers' desk is sent only after the commit, outside the database lock. Worker
+actions arrive already authenticated by the channel (membership of the workers' group);
+this service checks the ticket itself.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -16,6 +20,7 @@ from bot.conversation.person import Mode, Person
 from bot.escalation.office_hours import OfficeHours
 from bot.escalation.ports import TicketBrief, WorkerDesk
 from bot.escalation.tickets import Ticket, TicketSource, TicketStatus, pseudonym
+from bot.i18n.catalogs import noop as _noop
 from bot.storage.ports import Storage
 
 log = logging.getLogger(__name__)
@@ -49,12 +54,14 @@ class EscalationService:
     def __init__(
         self, storage: Storage, desk: WorkerDesk, office_hours: OfficeHours, clock: Clock,
         settings: EscalationSettings | None = None,
+        gettext: Callable[[str], str] | None = None,
     ) -> None:
         self._storage = storage
         self._desk = desk
         self.office_hours = office_hours
         self._clock = clock
         self.settings = settings or EscalationSettings()
+        self._gettext: Callable[[str], str] = gettext or (lambda text: text)
 
     # -- the newcomer's side ----------------------------------------------------------------
 
@@ -62,51 +69,58 @@ class EscalationService:
                    recent_titles: tuple[str, ...]) -> Ticket:
         """Open a ticket (or reuse the open one) and tell the workers at once."""
         now = self._clock.now()
-        ticket = await self._storage.open_ticket_of(person.id)
-        if ticket is None:
-            ticket = await self._storage.create_ticket(person.id, source, urgent, now)
-        elif urgent and not ticket.urgent:
-            ticket = replace(ticket, urgent=True)
-        ticket = replace(ticket, announced_at=now)
-        await self._storage.save_ticket(ticket)
-        await self._set_mode(person, Mode.WAITING_FOR_PERSON
-                             if ticket.status is TicketStatus.OPEN else Mode.WITH_PERSON)
-        await self._desk.announce(ticket, person, self._brief(ticket, person, recent_titles))
+        async with self._storage.unit_of_work():
+            ticket = await self._storage.open_ticket_of(person.id)
+            if ticket is None:
+                ticket = await self._storage.create_ticket(person.id, source, urgent, now)
+            await self._storage.ticket_announced(ticket.id, now, urgent)
+            ticket = replace(ticket, announced_at=now, urgent=ticket.urgent or urgent)
+            await self._set_mode(person, Mode.WAITING_FOR_PERSON
+                                 if ticket.status is TicketStatus.OPEN else Mode.WITH_PERSON)
+            brief = self._brief(ticket, person, recent_titles)
+            await self._effect(lambda: self._desk.announce(ticket, person, brief))
         return ticket
 
     async def answer_about(self, ticket: Ticket, person: Person, about: str | None,
                            message_ref: str | None = None) -> Ticket:
         """The optional answer to "what is it about?" (a topic, or the person's own words)."""
-        ticket = replace(ticket, asking=False, about=about)
-        await self._storage.save_ticket(ticket)
-        if message_ref is not None:
-            await self.relay(ticket, person, message_ref)
-        elif about is not None:
-            await self._desk.notify(ticket, person, f"📌 {about}")
+        async with self._storage.unit_of_work():
+            await self._storage.set_ticket_about(ticket.id, about)
+            ticket = replace(ticket, asking=False, about=about)
+            if message_ref is not None:
+                await self.relay(ticket, person, message_ref)
+            elif about is not None:
+                await self._effect(lambda: self._desk.notify(ticket, person, f"📌 {about}"))
         return ticket
 
     async def relay(self, ticket: Ticket, person: Person, message_ref: str) -> None:
-        await self._desk.relay_from_person(ticket, person, message_ref)
+        await self._effect(lambda: self._desk.relay_from_person(ticket, person, message_ref))
 
     async def person_left(self, ticket: Ticket, person: Person) -> Ticket:
-        ticket = replace(ticket, status=TicketStatus.CLOSED, closed_at=self._clock.now(),
-                         closed_by="person")
-        await self._storage.save_ticket(ticket)
-        await self._set_mode(person, Mode.BOT)
-        await self._desk.notify(ticket, person, "↩️ The person went back to the menu.")
+        now = self._clock.now()
+        async with self._storage.unit_of_work():
+            await self._storage.close_ticket(ticket.id, "person", None, now)
+            ticket = replace(ticket, status=TicketStatus.CLOSED, closed_at=now,
+                             closed_by="person")
+            await self._set_mode(person, Mode.BOT)
+            text = self.worker_text(_noop("↩️ The person went back to the menu."))
+            await self._effect(lambda: self._desk.notify(ticket, person, text))
         return ticket
 
     async def make_urgent(self, ticket: Ticket, person: Person, reason: str) -> Ticket:
-        ticket = replace(ticket, urgent=True)
-        await self._storage.save_ticket(ticket)
-        await self._desk.notify(ticket, person, f"🆘 URGENT: {reason}")
+        async with self._storage.unit_of_work():
+            await self._storage.make_ticket_urgent(ticket.id)
+            ticket = replace(ticket, urgent=True)
+            text = "🆘 " + self.worker_text(_noop("URGENT: {reason}")).format(
+                reason=self.worker_text(reason))
+            await self._effect(lambda: self._desk.notify(ticket, person, text))
         return ticket
 
     async def rate(self, ticket_id: int, person: Person, score: int) -> None:
         ticket = await self._storage.ticket(ticket_id)
         if ticket is None or ticket.person_id != person.id or not 1 <= score <= 3:
             return
-        await self._storage.save_ticket(replace(ticket, satisfaction=score))
+        await self._storage.rate_ticket(ticket_id, score)
 
     # -- the workers' side -------------------------------------------------------------------
 
@@ -126,41 +140,53 @@ class EscalationService:
         return ticket, person
 
     async def claim(self, ticket_id: int, worker: str) -> tuple[Ticket, Person]:
-        ticket, person = await self._open(ticket_id)
-        ticket = replace(ticket, status=TicketStatus.CLAIMED, worker=worker,
-                         claimed_at=ticket.claimed_at or self._clock.now())
-        await self._storage.save_ticket(ticket)
-        await self._set_mode(person, Mode.WITH_PERSON)
-        return ticket, person
+        async with self._storage.unit_of_work():
+            ticket, person = await self._open(ticket_id)
+            now = self._clock.now()
+            if not await self._storage.claim_ticket(ticket_id, worker, now):
+                raise TicketError(f"ticket {ticket_id} is no longer open")
+            await self._set_mode(person, Mode.WITH_PERSON)
+        return replace(ticket, status=TicketStatus.CLAIMED, worker=worker,
+                       claimed_at=ticket.claimed_at or now), person
 
     async def close(self, ticket_id: int, worker: str) -> tuple[Ticket, Person]:
-        ticket, person = await self._open(ticket_id)
-        ticket = replace(ticket, status=TicketStatus.CLOSED, closed_at=self._clock.now(),
-                         closed_by="worker", worker=ticket.worker or worker)
-        await self._storage.save_ticket(ticket)
-        await self._set_mode(person, Mode.BOT)
-        return ticket, person
+        async with self._storage.unit_of_work():
+            ticket, person = await self._open(ticket_id)
+            now = self._clock.now()
+            if not await self._storage.close_ticket(ticket_id, "worker", worker, now):
+                raise TicketError(f"ticket {ticket_id} is already closed")
+            await self._set_mode(person, Mode.BOT)
+        return replace(ticket, status=TicketStatus.CLOSED, closed_at=now, closed_by="worker",
+                       worker=ticket.worker or worker), person
 
     async def worker_wrote(self, ticket_id: int, worker: str) -> tuple[Ticket, Person]:
         """A worker answered in the thread: they own the conversation from now on."""
-        ticket, person = await self._open(ticket_id)
-        if ticket.status is TicketStatus.OPEN:
-            ticket, person = await self.claim(ticket_id, worker)
+        async with self._storage.unit_of_work():
+            ticket, person = await self._open(ticket_id)
+            if ticket.status is TicketStatus.OPEN:
+                ticket, person = await self.claim(ticket_id, worker)
         return ticket, person
 
     async def mark_blocked(self, ticket: Ticket, person: Person) -> None:
-        await self._storage.save_ticket(replace(ticket, person_blocked=True))
-        await self._desk.notify(ticket, person, "⛔ This person has blocked the bot: "
-                                "messages cannot reach them.")
+        async with self._storage.unit_of_work():
+            await self._storage.mark_ticket_blocked(ticket.id)
+            text = "⛔ " + self.worker_text(
+                _noop("This person has blocked the bot: messages cannot reach them."))
+            await self._effect(lambda: self._desk.notify(ticket, person, text))
 
     async def forget(self, person: Person) -> None:
-        """Before a person's data is deleted: their workers' thread goes too."""
-        if await self._storage.thread_of(person.id) is not None:
-            await self._desk.forget(person)
+        """Before a person's data is deleted: their workers' thread goes too.
+
+        The thread id is read now (the row is about to go) and the topic deleted after
+        the commit; if the process dies in between, the topic stays and is listed in the log.
+        """
+        thread = await self._storage.thread_of(person.id)
+        if thread is not None:
+            await self._effect(lambda: self._desk.forget(person, thread))
 
     async def tell_workers(self, person: Person, text: str) -> None:
         """A line in the person's thread, outside any ticket (e.g. appointment answers)."""
-        await self._desk.notify(None, person, text)
+        await self._effect(lambda: self._desk.notify(None, person, text))
 
     def signature(self, worker_first_name: str) -> str:
         if self.settings.signature == "role":
@@ -181,23 +207,31 @@ class EscalationService:
         for ticket in await self._storage.open_tickets():
             if ticket.status is not TicketStatus.OPEN or ticket.person_blocked:
                 continue
-            person = await self._storage.person_by_id(ticket.person_id)
-            if person is None:
-                continue
-            since = max(ticket.announced_at or ticket.created_at,
-                        self.office_hours.next_opening(ticket.created_at))
-            if now - since >= self.settings.reannounce_after:
-                ticket = replace(ticket, announced_at=now)
-                await self._storage.save_ticket(ticket)
-                recent = await self._storage.recent_views(person.id)
-                await self._desk.announce(ticket, person, replace(
-                    self._brief(ticket, person, tuple(recent)), reannounced=True))
-                due.append((ticket, person, "workers"))
-            told = ticket.person_told_at or self.office_hours.next_opening(ticket.created_at)
-            if now - told >= self.settings.tell_person_after:
-                ticket = replace(ticket, person_told_at=now)
-                await self._storage.save_ticket(ticket)
-                due.append((ticket, person, "person"))
+            async with self._storage.unit_of_work():  # one ticket at a time, state-guarded
+                due.extend(await self._check_waiting(ticket, now))
+        return due
+
+    async def _check_waiting(self, ticket: Ticket,
+                             now: datetime) -> list[tuple[Ticket, Person, str]]:
+        person = await self._storage.person_by_id(ticket.person_id)
+        if person is None:
+            return []
+        due: list[tuple[Ticket, Person, str]] = []
+        since = max(ticket.announced_at or ticket.created_at,
+                    self.office_hours.next_opening(ticket.created_at))
+        if (now - since >= self.settings.reannounce_after
+                and await self._storage.ticket_announced(ticket.id, now, False)):
+            ticket = replace(ticket, announced_at=now)
+            recent = await self._storage.recent_views(person.id)
+            brief = replace(self._brief(ticket, person, tuple(recent)), reannounced=True)
+            announced = ticket
+            await self._effect(lambda: self._desk.announce(announced, person, brief))
+            due.append((ticket, person, "workers"))
+        told = ticket.person_told_at or self.office_hours.next_opening(ticket.created_at)
+        if (now - told >= self.settings.tell_person_after
+                and await self._storage.ticket_person_told(ticket.id, now)):
+            ticket = replace(ticket, person_told_at=now)
+            due.append((ticket, person, "person"))
         return due
 
     def expected_answer(self) -> datetime | None:
@@ -217,9 +251,16 @@ class EscalationService:
         return ticket, person
 
     async def _set_mode(self, person: Person, mode: Mode) -> None:
-        current = await self._storage.person_by_id(person.id)
-        if current is not None and current.mode is not mode:
-            await self._storage.save_person(replace(current, mode=mode))
+        await self._storage.set_mode(person.id, mode)
+
+    async def _effect(self, send: Callable[[], Awaitable[None]]) -> None:
+        """A call to the workers' desk: after the commit when inside a unit of work."""
+        if not self._storage.after_commit(send):
+            await send()
+
+    def worker_text(self, text: str) -> str:
+        """A text for the workers, in the workers' language."""
+        return self._gettext(text)
 
     def _brief(self, ticket: Ticket, person: Person, recent: tuple[str, ...]) -> TicketBrief:
         return TicketBrief(

@@ -25,6 +25,8 @@ class OutboxItem:
     status: OutboxStatus
     attempts: int
     claim: str | None = None
+    parts_done: int = 0  # calls of a multi-call message already accepted (text, .ics, …)
+    payload: dict[str, object] | None = None  # what to send, for items that need it
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,12 @@ DOMAIN = "passerelle"
 log = logging.getLogger(__name__)
 
 
+def noop(message: str) -> str:
+    """Marks a string for the catalogs (import it as `_noop`); it is translated later,
+    in the language of whoever reads it."""
+    return message
+
+
 class Catalogs:
     """One gettext translation per language, loaded once."""
 

@@ -1,12 +1,20 @@
-"""SQLite storage through aiosqlite: WAL, foreign keys, versioned migrations.
+"""SQLite storage through aiosqlite: WAL, foreign keys, versioned migrations, units of work.
 
 Migrations are the numbered `migrations/NNNN_*.sql` files, applied in order inside a
 transaction and recorded in `PRAGMA user_version`, so an old database file upgrades
 itself on start and a half-applied migration never stays behind.
+
+Every change of a ticket is a targeted UPDATE guarded by the state it expects (a Close
+can never be undone by a stale copy saved later), and every instant goes through the one
+UTC codec of `unit_of_work.py`.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -17,6 +25,14 @@ from bot.conversation.person import Mode, Person, PersonRef
 from bot.escalation.tickets import Ticket, TicketSource, TicketStatus
 from bot.followup.appointments import Appointment
 from bot.followup.outbox import OutboxItem, OutboxStatus, Participant
+from bot.storage.unit_of_work import (
+    AfterCommit,
+    GuardedConnection,
+    from_utc_text,
+    from_utc_text_or_none,
+    utc_text,
+    utc_text_or_none,
+)
 
 MIGRATIONS = "bot.storage.migrations"
 
@@ -29,11 +45,32 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """One update received from a channel, durable before the channel is told we have it."""
+
+    id: int
+    channel: str
+    external_id: int
+    lane: str
+    payload: str
+    attempts: int
+
+
 class SqliteStorage:
     """The one storage implementation for now; `:memory:` gives a fast test store."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
+        self._c = GuardedConnection(connection)
+        self._scheduled: list[Callable[[], None]] = []
+
+    def on_scheduled(self, listener: Callable[[], None]) -> None:
+        """Call `listener` when new outbox work is committed (the dispatcher wakes)."""
+        self._scheduled.append(listener)
+
+    async def _announce_scheduled(self) -> None:
+        for listener in self._scheduled:
+            listener()
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStorage:
@@ -44,191 +81,222 @@ class SqliteStorage:
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA foreign_keys=ON")
         await connection.execute("PRAGMA busy_timeout=5000")
+        await connection.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut
         storage = cls(connection)
         await storage.migrate()
         return storage
 
     async def migrate(self) -> int:
         """Apply every migration newer than the file's version; return the new version."""
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row("PRAGMA user_version")
         current = int(row[0]) if row else 0
         for version, script in _migrations():
             if version <= current:
                 continue
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _statements(script):
-                    await self._db.execute(statement)
-                await self._db.execute(f"PRAGMA user_version = {version:d}")
-                await self._db.execute("COMMIT")
-            except Exception:
-                await self._db.execute("ROLLBACK")
-                raise
+            await self._c.script(_statements(script), version)
             current = version
         return current
 
     async def close(self) -> None:
-        await self._db.close()
+        await self._c.close()
+
+    # -- units of work ----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[None]:
+        """Everything inside commits together or not at all (`BEGIN IMMEDIATE … COMMIT`)."""
+        async with self._c.unit_of_work():
+            yield
+
+    def after_commit(self, effect: AfterCommit) -> bool:
+        """Run a network effect once the open unit of work has committed."""
+        return self._c.after_commit(effect)
+
+    @property
+    def in_unit_of_work(self) -> bool:
+        return self._c.in_unit_of_work
+
+    async def query(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        """Read-only SQL for tests and reports (never used to change state)."""
+        return await self._c.rows(sql, params)
 
     # -- people ---------------------------------------------------------------------------
 
     async def person(self, ref: PersonRef, now: datetime) -> Person:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO people (channel, address, created_at, last_seen_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (channel, address) DO NOTHING",
-            (ref.channel, ref.address, now.isoformat(), now.isoformat()),
+            (ref.channel, ref.address, utc_text(now), utc_text(now)),
         )
-        async with self._db.execute(
-            "SELECT * FROM people WHERE channel = ? AND address = ?", (ref.channel, ref.address)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row(
+            "SELECT * FROM people WHERE channel = ? AND address = ?", (ref.channel, ref.address))
         assert row is not None
         return _person(row)
 
     async def person_by_id(self, person_id: int) -> Person | None:
-        async with self._db.execute("SELECT * FROM people WHERE id = ?", (person_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row("SELECT * FROM people WHERE id = ?", (person_id,))
         return None if row is None else _person(row)
 
     async def save_person(self, person: Person) -> None:
-        await self._db.execute(
+        await self._c.write(
             "UPDATE people SET language = ?, mode = ?, failed_matches = ?, pending = ?,"
             " last_seen_at = ? WHERE id = ?",
             (person.language, person.mode.value, person.failed_matches, person.pending,
-             person.last_seen_at.isoformat(), person.id),
+             utc_text(person.last_seen_at), person.id),
         )
 
+    async def set_mode(self, person_id: int, mode: Mode) -> None:
+        await self._c.write("UPDATE people SET mode = ? WHERE id = ?", (mode.value, person_id))
+
     async def forget_person(self, person_id: int) -> None:
-        await self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+        await self._c.write("DELETE FROM people WHERE id = ?", (person_id,))
 
     # -- activity -------------------------------------------------------------------------
 
     async def record_view(self, person_id: int, topic_id: str, lang: str, at: datetime) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO topic_views (person_id, topic_id, lang, viewed_at) VALUES (?, ?, ?, ?)",
-            (person_id, topic_id, lang, at.isoformat()),
+            (person_id, topic_id, lang, utc_text(at)),
         )
 
     async def record_feedback(
         self, person_id: int, topic_id: str, lang: str, helpful: bool, at: datetime
     ) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO feedback (person_id, topic_id, lang, helpful, given_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (person_id, topic_id, lang, int(helpful), at.isoformat()),
+            (person_id, topic_id, lang, int(helpful), utc_text(at)),
         )
 
     async def recent_views(self, person_id: int, limit: int = 5) -> list[str]:
-        async with self._db.execute(
+        rows = await self._c.rows(
             "SELECT topic_id FROM topic_views WHERE person_id = ?"
-            " ORDER BY viewed_at DESC, rowid DESC LIMIT ?",
-            (person_id, limit),
-        ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+            " ORDER BY viewed_at DESC, rowid DESC LIMIT ?", (person_id, limit))
+        return [row[0] for row in rows]
 
     async def feedback_counts(self) -> dict[tuple[str, bool], int]:
         """Aggregated 👍/👎 per topic, for editors' reports."""
-        async with self._db.execute(
-            "SELECT topic_id, helpful, COUNT(*) FROM feedback GROUP BY topic_id, helpful"
-        ) as cursor:
-            return {(row[0], bool(row[1])): row[2] for row in await cursor.fetchall()}
+        rows = await self._c.rows(
+            "SELECT topic_id, helpful, COUNT(*) FROM feedback GROUP BY topic_id, helpful")
+        return {(row[0], bool(row[1])): row[2] for row in rows}
 
     # -- tickets ------------------------------------------------------------------------
 
     async def create_ticket(
         self, person_id: int, source: TicketSource, urgent: bool, at: datetime
     ) -> Ticket:
-        cursor = await self._db.execute(
+        written = await self._c.write(
             "INSERT INTO tickets (person_id, source, urgent, created_at) VALUES (?, ?, ?, ?)",
-            (person_id, source.value, int(urgent), at.isoformat()),
+            (person_id, source.value, int(urgent), utc_text(at)),
         )
-        ticket = await self.ticket(int(cursor.lastrowid or 0))
+        ticket = await self.ticket(written.lastrowid)
         assert ticket is not None
         return ticket
 
     async def open_ticket_of(self, person_id: int) -> Ticket | None:
-        async with self._db.execute(
-            "SELECT * FROM tickets WHERE person_id = ? AND status != 'closed'", (person_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row(
+            "SELECT * FROM tickets WHERE person_id = ? AND status != 'closed'", (person_id,))
         return None if row is None else _ticket(row)
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
-        async with self._db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         return None if row is None else _ticket(row)
 
-    async def save_ticket(self, ticket: Ticket) -> None:
-        await self._db.execute(
-            "UPDATE tickets SET status = ?, urgent = ?, asking = ?, about = ?, worker = ?,"
-            " claimed_at = ?, closed_at = ?, closed_by = ?, announced_at = ?,"
-            " person_told_at = ?, person_blocked = ?, satisfaction = ? WHERE id = ?",
-            (ticket.status.value, int(ticket.urgent), int(ticket.asking), ticket.about,
-             ticket.worker, _iso(ticket.claimed_at), _iso(ticket.closed_at), ticket.closed_by,
-             _iso(ticket.announced_at), _iso(ticket.person_told_at), int(ticket.person_blocked),
-             ticket.satisfaction, ticket.id),
-        )
+    async def _update_ticket(self, ticket_id: int, assignments: str,
+                             params: tuple[object, ...], guard: str = "1") -> bool:
+        written = await self._c.write(
+            f"UPDATE tickets SET {assignments} WHERE id = ? AND ({guard})",
+            (*params, ticket_id))
+        return written.rowcount > 0
+
+    async def ticket_announced(self, ticket_id: int, at: datetime, urgent: bool) -> bool:
+        return await self._update_ticket(
+            ticket_id, "announced_at = ?, urgent = MAX(urgent, ?)", (utc_text(at), int(urgent)),
+            "status != 'closed'")
+
+    async def make_ticket_urgent(self, ticket_id: int) -> bool:
+        return await self._update_ticket(ticket_id, "urgent = 1", (), "status != 'closed'")
+
+    async def set_ticket_about(self, ticket_id: int, about: str | None) -> bool:
+        return await self._update_ticket(ticket_id, "asking = 0, about = ?", (about,),
+                                         "status != 'closed'")
+
+    async def claim_ticket(self, ticket_id: int, worker: str, at: datetime) -> bool:
+        """Open → claimed; False if someone closed or claimed it meanwhile."""
+        return await self._update_ticket(
+            ticket_id, "status = 'claimed', worker = ?, claimed_at = COALESCE(claimed_at, ?)",
+            (worker, utc_text(at)), "status = 'open'")
+
+    async def close_ticket(self, ticket_id: int, by: str, worker: str | None,
+                           at: datetime) -> bool:
+        """Any open state → closed, once."""
+        return await self._update_ticket(
+            ticket_id, "status = 'closed', closed_at = ?, closed_by = ?,"
+            " worker = COALESCE(worker, ?)", (utc_text(at), by, worker), "status != 'closed'")
+
+    async def mark_ticket_blocked(self, ticket_id: int) -> bool:
+        return await self._update_ticket(ticket_id, "person_blocked = 1", ())
+
+    async def rate_ticket(self, ticket_id: int, score: int) -> bool:
+        return await self._update_ticket(ticket_id, "satisfaction = ?", (score,))
+
+    async def ticket_person_told(self, ticket_id: int, at: datetime) -> bool:
+        return await self._update_ticket(ticket_id, "person_told_at = ?", (utc_text(at),),
+                                         "status = 'open'")
 
     async def open_tickets(self) -> list[Ticket]:
-        async with self._db.execute(
-            "SELECT * FROM tickets WHERE status != 'closed' ORDER BY created_at"
-        ) as cursor:
-            return [_ticket(row) for row in await cursor.fetchall()]
+        rows = await self._c.rows(
+            "SELECT * FROM tickets WHERE status != 'closed' ORDER BY created_at")
+        return [_ticket(row) for row in rows]
 
     async def thread_of(self, person_id: int) -> str | None:
-        async with self._db.execute(
-            "SELECT thread_id FROM worker_threads WHERE person_id = ?", (person_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row(
+            "SELECT thread_id FROM worker_threads WHERE person_id = ?", (person_id,))
         return None if row is None else str(row[0])
 
     async def remember_thread(self, person_id: int, thread_id: str, at: datetime) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO worker_threads (person_id, thread_id, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (person_id) DO UPDATE SET thread_id = excluded.thread_id,"
             " created_at = excluded.created_at",
-            (person_id, thread_id, at.isoformat()),
+            (person_id, thread_id, utc_text(at)),
         )
 
     async def person_of_thread(self, thread_id: str) -> int | None:
-        async with self._db.execute(
-            "SELECT person_id FROM worker_threads WHERE thread_id = ?", (thread_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row(
+            "SELECT person_id FROM worker_threads WHERE thread_id = ?", (thread_id,))
         return None if row is None else int(row[0])
 
     async def link_relay(self, ticket_id: int, direction: str, source: str, copy: str,
                          at: datetime) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO relayed_messages (ticket_id, direction, source_message, copy_message,"
             " relayed_at) VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, direction, source, copy, at.isoformat()),
+            (ticket_id, direction, source, copy, utc_text(at)),
         )
 
     # -- follow-up ----------------------------------------------------------------------
 
     async def add_token(self, token_hash: str, programme_end: str, worker: str | None,
                         office: str | None, at: datetime, expires: datetime) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO enrol_tokens (token_hash, programme_end, worker, office, created_at,"
             " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (token_hash, programme_end, worker, office, at.isoformat(), expires.isoformat()),
+            (token_hash, programme_end, worker, office, utc_text(at), utc_text(expires)),
         )
 
     async def use_token(self, token_hash: str, at: datetime) -> tuple[str, str | None,
                                                                        str | None] | None:
         """Mark a valid, unused, unexpired token used (atomically) and return its data."""
-        async with self._db.execute(
+        row = await self._c.row(
             "UPDATE enrol_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL"
             " AND expires_at > ? RETURNING programme_end, worker, office",
-            (at.isoformat(), token_hash, at.isoformat()),
-        ) as cursor:
-            row = await cursor.fetchone()
+            (utc_text(at), token_hash, utc_text(at)),
+        )
         return None if row is None else (str(row[0]), row[1], row[2])
 
     async def save_participant(self, participant: Participant) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO participants (person_id, programme_end, worker, office, consented_at,"
             " stopped_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET"
             " programme_end = excluded.programme_end, worker = excluded.worker,"
@@ -239,123 +307,164 @@ class SqliteStorage:
              "yes" if participant.stopped else None),
         )
 
+    async def stop_participant(self, person_id: int) -> None:
+        await self._c.write("UPDATE participants SET stopped_at = 'yes' WHERE person_id = ?",
+                            (person_id,))
+
     async def participant(self, person_id: int) -> Participant | None:
-        async with self._db.execute(
-            "SELECT * FROM participants WHERE person_id = ?", (person_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row("SELECT * FROM participants WHERE person_id = ?", (person_id,))
         if row is None:
             return None
         return Participant(row["person_id"], row["programme_end"], row["worker"], row["office"],
                            row["consented_at"] is not None, row["stopped_at"] is not None)
 
-    async def schedule(self, person_id: int, kind: str, key: str, due: datetime) -> None:
+    # -- the outbox -----------------------------------------------------------------------
+
+    async def schedule(self, person_id: int, kind: str, key: str, due: datetime,
+                       payload: dict[str, object] | None = None) -> None:
         """Add (or move, while still pending) one promised message."""
-        await self._db.execute(
-            "INSERT INTO outbox (person_id, kind, key, due_at) VALUES (?, ?, ?, ?)"
+        await self._c.write(
+            "INSERT INTO outbox (person_id, kind, key, due_at, payload) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (person_id, kind, key) DO UPDATE SET due_at = excluded.due_at,"
-            " status = 'pending' WHERE outbox.status IN ('pending', 'cancelled')",
-            (person_id, kind, key, due.isoformat()),
+            " payload = excluded.payload, status = 'pending', parts_done = 0"
+            " WHERE outbox.status IN ('pending', 'cancelled')",
+            (person_id, kind, key, utc_text(due),
+             None if payload is None else json.dumps(payload, ensure_ascii=False)),
         )
+        if not self._c.after_commit(self._announce_scheduled):
+            await self._announce_scheduled()
 
     async def cancel_keys(self, person_id: int, kind: str, key_prefix: str) -> int:
         """Cancel the pending messages of one thing (e.g. one appointment's reminders)."""
-        cursor = await self._db.execute(
-            "UPDATE outbox SET status = 'cancelled' WHERE person_id = ? AND kind = ?"
-            " AND status = 'pending' AND substr(key, 1, ?) = ?",
+        written = await self._c.write(
+            "UPDATE outbox SET status = 'cancelled', payload = NULL WHERE person_id = ?"
+            " AND kind = ? AND status = 'pending' AND substr(key, 1, ?) = ?",
             (person_id, kind, len(key_prefix), key_prefix))
-        return cursor.rowcount
+        return written.rowcount
 
     async def cancel_pending(self, person_id: int, kind: str | None = None) -> int:
-        cursor = await self._db.execute(
-            "UPDATE outbox SET status = 'cancelled' WHERE person_id = ? AND status = 'pending'"
-            " AND (? IS NULL OR kind = ?)", (person_id, kind, kind))
-        return cursor.rowcount
+        written = await self._c.write(
+            "UPDATE outbox SET status = 'cancelled', payload = NULL WHERE person_id = ?"
+            " AND status = 'pending' AND (? IS NULL OR kind = ?)", (person_id, kind, kind))
+        return written.rowcount
 
-    async def claim_due(self, now: datetime, claim: str, limit: int) -> list[OutboxItem]:
-        """Atomically claim due rows for one dispatcher run (one UPDATE … RETURNING)."""
-        async with self._db.execute(
-            "UPDATE outbox SET status = 'claimed', claim = ?, claimed_at = ?,"
-            " attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE"
-            " status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?) RETURNING *",
-            (claim, now.isoformat(), now.isoformat(), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return sorted((_outbox(row) for row in rows), key=lambda item: (item.due_at, item.id))
+    async def claim_next(self, now: datetime, claim: str, lease_until: datetime,
+                         busy_people: tuple[int, ...] = (),
+                         channels: tuple[str, ...] = ("telegram",)) -> OutboxItem | None:
+        """Claim the one most overdue item whose person has nothing in flight.
 
-    async def release_claims(self, older_than: datetime) -> int:
-        """Claims of a dispatcher that died before sending go back to pending."""
-        cursor = await self._db.execute(
-            "UPDATE outbox SET status = 'pending', claim = NULL WHERE status = 'claimed'"
-            " AND claimed_at < ?", (older_than.isoformat(),))
-        return cursor.rowcount
+        Only people of `channels` (those this process can reach). One UPDATE … RETURNING,
+        so two dispatchers never claim the same row (the same statement becomes
+        `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+        """
+        excluded = ",".join("?" * len(busy_people)) or "-1"  # (NULL) would exclude all
+        reachable = ",".join("?" * len(channels)) or "NULL"
+        row = await self._c.row(
+            "UPDATE outbox SET status = 'claimed', claim = ?, claimed_at = ?, lease_until = ?,"
+            " attempts = attempts + 1 WHERE id = (SELECT id FROM outbox o WHERE"
+            " o.status = 'pending' AND o.due_at <= ?"
+            f" AND o.person_id NOT IN ({excluded})"
+            f" AND o.person_id IN (SELECT id FROM people WHERE channel IN ({reachable}))"
+            " AND NOT EXISTS (SELECT 1 FROM outbox c WHERE c.person_id = o.person_id"
+            "  AND c.status = 'claimed')"
+            " ORDER BY o.due_at, o.id LIMIT 1) RETURNING *",
+            (claim, utc_text(now), utc_text(lease_until), utc_text(now), *busy_people,
+             *channels),
+        )
+        return None if row is None else _outbox(row)
+
+    async def next_due_at(self, channels: tuple[str, ...] = ("telegram",)) -> datetime | None:
+        """When the earliest pending item falls due (the dispatcher sleeps until then)."""
+        reachable = ",".join("?" * len(channels)) or "NULL"
+        row = await self._c.row(
+            "SELECT MIN(due_at) FROM outbox WHERE status = 'pending' AND person_id IN"
+            f" (SELECT id FROM people WHERE channel IN ({reachable}))", channels)
+        return None if row is None or row[0] is None else from_utc_text(row[0])
+
+    async def release_expired(self, now: datetime) -> int:
+        """Claims whose lease ran out (their dispatcher died) go back to pending."""
+        written = await self._c.write(
+            "UPDATE outbox SET status = 'pending', claim = NULL, lease_until = NULL,"
+            " attempts = attempts - 1 WHERE status = 'claimed' AND"
+            " (lease_until IS NULL OR lease_until < ?)", (utc_text(now),))
+        return written.rowcount
+
+    async def release_claim(self, claim: str) -> int:
+        """A dispatcher that stops gives back what it has not sent."""
+        written = await self._c.write(
+            "UPDATE outbox SET status = 'pending', claim = NULL, lease_until = NULL,"
+            " attempts = attempts - 1 WHERE status = 'claimed' AND claim = ?", (claim,))
+        return written.rowcount
+
+    async def record_part(self, item_id: int, claim: str, parts_done: int) -> bool:
+        """One call of a multi-call message went out (text, then the .ics file)."""
+        written = await self._c.write(
+            "UPDATE outbox SET parts_done = ? WHERE id = ? AND claim = ? AND status = 'claimed'",
+            (parts_done, item_id, claim))
+        return written.rowcount > 0
 
     async def mark_sent(self, item_id: int, at: datetime) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?",
-            (at.isoformat(), item_id))
+        await self._c.write(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, payload = NULL, lease_until = NULL"
+            " WHERE id = ?", (utc_text(at), item_id))
 
     async def postpone(self, item_id: int, due: datetime, failed_attempt: bool) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET status = 'pending', claim = NULL, due_at = ?,"
+        await self._c.write(
+            "UPDATE outbox SET status = 'pending', claim = NULL, lease_until = NULL, due_at = ?,"
             " attempts = attempts - ? WHERE id = ?",
-            (due.isoformat(), 0 if failed_attempt else 1, item_id))
+            (utc_text(due), 0 if failed_attempt else 1, item_id))
 
     async def mark_failed(self, item_id: int) -> None:
-        await self._db.execute("UPDATE outbox SET status = 'failed' WHERE id = ?", (item_id,))
+        await self._c.write(
+            "UPDATE outbox SET status = 'failed', payload = NULL, lease_until = NULL"
+            " WHERE id = ?", (item_id,))
 
     async def outbox_item(self, item_id: int) -> OutboxItem | None:
-        async with self._db.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return None if row is None else _outbox(row)
 
     async def pending_items(self, person_id: int) -> list[OutboxItem]:
-        async with self._db.execute(
+        rows = await self._c.rows(
             "SELECT * FROM outbox WHERE person_id = ? AND status IN ('pending', 'claimed')"
-            " ORDER BY due_at", (person_id,)
-        ) as cursor:
-            return [_outbox(row) for row in await cursor.fetchall()]
+            " ORDER BY due_at", (person_id,))
+        return [_outbox(row) for row in rows]
 
     async def record_answer(self, person_id: int, checkin: str, question: str, answer: str,
                             at: datetime) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO checkin_answers (person_id, checkin, question, answer, answered_at)"
-            " VALUES (?, ?, ?, ?, ?)", (person_id, checkin, question, answer, at.isoformat()))
+            " VALUES (?, ?, ?, ?, ?)", (person_id, checkin, question, answer, utc_text(at)))
 
     async def answers_since(self, since: datetime) -> list[tuple[int, str, str, str, str]]:
-        async with self._db.execute(
+        rows = await self._c.rows(
             "SELECT person_id, checkin, question, answer, answered_at FROM checkin_answers"
-            " WHERE answered_at >= ? ORDER BY answered_at", (since.isoformat(),)
-        ) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+            " WHERE answered_at >= ? ORDER BY answered_at", (utc_text(since),))
+        return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
     async def add_appointment(self, person_id: int, starts_at: datetime, place: str,
                               worker: str | None, at: datetime) -> Appointment:
-        cursor = await self._db.execute(
+        written = await self._c.write(
             "INSERT INTO appointments (person_id, starts_at, place, worker, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (person_id, starts_at.isoformat(), place, worker, at.isoformat()))
-        appointment = await self.appointment(int(cursor.lastrowid or 0))
+            (person_id, utc_text(starts_at), place, worker, utc_text(at)))
+        appointment = await self.appointment(written.lastrowid)
         assert appointment is not None
         return appointment
 
     async def appointment(self, appointment_id: int) -> Appointment | None:
-        async with self._db.execute(
-            "SELECT * FROM appointments WHERE id = ?", (appointment_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._c.row("SELECT * FROM appointments WHERE id = ?", (appointment_id,))
         if row is None:
             return None
-        return Appointment(row["id"], row["person_id"], datetime.fromisoformat(row["starts_at"]),
+        return Appointment(row["id"], row["person_id"], from_utc_text(row["starts_at"]),
                            row["place"], row["worker"], row["answer"])
 
     async def answer_appointment(self, appointment_id: int, answer: str) -> None:
-        await self._db.execute("UPDATE appointments SET answer = ? WHERE id = ?",
-                               (answer, appointment_id))
+        await self._c.write("UPDATE appointments SET answer = ? WHERE id = ?",
+                            (answer, appointment_id))
 
     async def followup_overview(self, now: datetime) -> list[tuple[int, str | None, int, str]]:
         """Per participant: (person id, next due, overdue count, last answer)."""
-        async with self._db.execute(
+        rows = await self._c.rows(
             "SELECT p.person_id,"
             " (SELECT MIN(due_at) FROM outbox o WHERE o.person_id = p.person_id"
             "  AND o.status = 'pending' AND o.kind = 'checkin'),"
@@ -364,24 +473,69 @@ class SqliteStorage:
             " COALESCE((SELECT answer FROM checkin_answers a WHERE a.person_id = p.person_id"
             "  ORDER BY answered_at DESC LIMIT 1), '')"
             " FROM participants p WHERE p.consented_at IS NOT NULL AND p.stopped_at IS NULL"
-            " ORDER BY p.person_id", (now.isoformat(),)
-        ) as cursor:
-            return [(row[0], row[1], row[2], row[3]) for row in await cursor.fetchall()]
+            " ORDER BY p.person_id", (utc_text(now),))
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    # -- the inbox ----------------------------------------------------------------------
+
+    async def receive(self, channel: str, updates: list[tuple[int, str, str]],
+                      at: datetime) -> int:
+        """Store updates (external id, lane, raw payload) before they are acknowledged.
+
+        An update seen twice (the channel re-sent it) is stored once.
+        """
+        added = 0
+        async with self.unit_of_work():
+            for external_id, lane, payload in updates:
+                written = await self._c.write(
+                    "INSERT INTO inbox (channel, external_id, lane, payload, received_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
+                    (channel, external_id, lane, payload, utc_text(at)))
+                added += written.rowcount
+        return added
+
+    async def last_received(self, channel: str) -> int | None:
+        row = await self._c.row("SELECT MAX(external_id) FROM inbox WHERE channel = ?",
+                                (channel,))
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def waiting_updates(self, channel: str, limit: int = 500) -> list[InboxItem]:
+        rows = await self._c.rows(
+            "SELECT * FROM inbox WHERE channel = ? AND handled_at IS NULL ORDER BY id LIMIT ?",
+            (channel, limit))
+        return [InboxItem(row["id"], row["channel"], row["external_id"], row["lane"],
+                          row["payload"] or "", row["attempts"]) for row in rows]
+
+    async def update_attempted(self, inbox_id: int) -> None:
+        await self._c.write("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?",
+                            (inbox_id,))
+
+    async def update_handled(self, inbox_id: int, at: datetime) -> bool:
+        """Done: the raw update (which may hold a person's words) is erased at once."""
+        written = await self._c.write(
+            "UPDATE inbox SET handled_at = ?, payload = NULL WHERE id = ? AND handled_at IS NULL",
+            (utc_text(at), inbox_id))
+        return written.rowcount > 0
+
+    async def prune_inbox(self, channel: str) -> int:
+        """Handled rows can go, except the newest (it tells where polling resumes)."""
+        written = await self._c.write(
+            "DELETE FROM inbox WHERE channel = ? AND handled_at IS NOT NULL AND id <"
+            " (SELECT MAX(id) FROM inbox WHERE channel = ?)", (channel, channel))
+        return written.rowcount
 
     # -- media cache ----------------------------------------------------------------------
 
     async def remote_id(self, channel: str, asset: str, fingerprint: str) -> str | None:
-        async with self._db.execute(
+        row = await self._c.row(
             "SELECT remote_id FROM media_cache WHERE channel = ? AND asset = ? AND fingerprint = ?",
-            (channel, asset, fingerprint),
-        ) as cursor:
-            row = await cursor.fetchone()
+            (channel, asset, fingerprint))
         return None if row is None else str(row[0])
 
     async def remember_remote_id(
         self, channel: str, asset: str, fingerprint: str, remote_id: str
     ) -> None:
-        await self._db.execute(
+        await self._c.write(
             "INSERT INTO media_cache (channel, asset, fingerprint, remote_id) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (channel, asset) DO UPDATE SET fingerprint = excluded.fingerprint,"
             " remote_id = excluded.remote_id",
@@ -389,9 +543,8 @@ class SqliteStorage:
         )
 
     async def forget_remote_id(self, channel: str, asset: str) -> None:
-        await self._db.execute(
-            "DELETE FROM media_cache WHERE channel = ? AND asset = ?", (channel, asset)
-        )
+        await self._c.write(
+            "DELETE FROM media_cache WHERE channel = ? AND asset = ?", (channel, asset))
 
 
 def _person(row: aiosqlite.Row) -> Person:
@@ -402,17 +555,9 @@ def _person(row: aiosqlite.Row) -> Person:
         mode=Mode(row["mode"]),
         failed_matches=row["failed_matches"],
         pending=row["pending"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        last_seen_at=datetime.fromisoformat(row["last_seen_at"]),
+        created_at=from_utc_text(row["created_at"]),
+        last_seen_at=from_utc_text(row["last_seen_at"]),
     )
-
-
-def _when(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:
@@ -425,25 +570,30 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
         asking=bool(row["asking"]),
         about=row["about"],
         worker=row["worker"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        claimed_at=_when(row["claimed_at"]),
-        closed_at=_when(row["closed_at"]),
+        created_at=from_utc_text(row["created_at"]),
+        claimed_at=from_utc_text_or_none(row["claimed_at"]),
+        closed_at=from_utc_text_or_none(row["closed_at"]),
         closed_by=row["closed_by"],
-        announced_at=_when(row["announced_at"]),
-        person_told_at=_when(row["person_told_at"]),
+        announced_at=from_utc_text_or_none(row["announced_at"]),
+        person_told_at=from_utc_text_or_none(row["person_told_at"]),
         person_blocked=bool(row["person_blocked"]),
         satisfaction=row["satisfaction"],
     )
 
 
 def _outbox(row: aiosqlite.Row) -> OutboxItem:
+    payload = row["payload"]
     return OutboxItem(
         id=row["id"], person_id=row["person_id"], kind=row["kind"], key=row["key"],
-        due_at=datetime.fromisoformat(row["due_at"]), status=OutboxStatus(row["status"]),
-        attempts=row["attempts"], claim=row["claim"])
+        due_at=from_utc_text(row["due_at"]), status=OutboxStatus(row["status"]),
+        attempts=row["attempts"], claim=row["claim"], parts_done=row["parts_done"],
+        payload=json.loads(payload) if payload else None)
 
 
 def _statements(script: str) -> list[str]:
     """Split a migration into statements (our migrations have no ';' inside strings)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+__all__ = ["InboxItem", "SqliteStorage", "utc_text", "utc_text_or_none"]

@@ -192,11 +192,13 @@ async def test_long_wait_in_office_hours_is_reannounced_and_the_person_reassured
 ) -> None:
     await open_ticket(desk)
     clock.advance(timedelta(minutes=31))
-    await desk.channel.check_waiting()
+    assert desk.app.waiting is not None
+    await desk.app.waiting.tick()
     again = await to_workers(desk)
     assert "w:claim:1" in actions(again)
     clock.advance(timedelta(minutes=15))
-    await desk.channel.check_waiting()
+    assert desk.app.waiting is not None
+    await desk.app.waiting.tick()
     reassured = await to_newcomer(desk)
     assert "leave" in actions(reassured)
 

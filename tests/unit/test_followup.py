@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest_asyncio
 
+from bot.application.dispatcher import Dispatcher, DispatchSettings
+from bot.application.outbound import PersonUnreachable, Progress, RetryLater, Router
 from bot.clock import ManualClock
 from bot.config import PROJECT_ROOT
 from bot.content.source import ContentSource
@@ -21,13 +23,6 @@ from bot.escalation.office_hours import OfficeHours
 from bot.escalation.ports import TicketBrief
 from bot.escalation.service import EscalationService
 from bot.escalation.tickets import Ticket
-from bot.followup.dispatcher import (
-    Dispatcher,
-    DispatchSettings,
-    PersonUnreachable,
-    RetryLater,
-)
-from bot.followup.outbox import OutboxItem
 from bot.followup.schedule import BRUSSELS, Checkin, CheckinPlan, load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
@@ -76,25 +71,42 @@ class RecordingDesk:
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         return None
 
-    async def forget(self, person: Person) -> None:
+    async def forget(self, person: Person, thread: str) -> None:
         return None
 
 
 @dataclass
-class RecordingDeliverer:
-    engine: Engine
-    sent: list[tuple[int, Reply]] = field(default_factory=list)
-    fail_with: Exception | None = None
+class RecordingOutbound:
+    """The test channel's way out: records what reached the person, part by part."""
 
-    async def deliver(self, person: Person, item: OutboxItem) -> bool:
+    sent: list[tuple[int, Reply]] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+    fail_with: Exception | None = None
+    fail_after_parts: int | None = None
+
+    async def send(self, person: Person, reply: Reply, *, skip_parts: int = 0,
+                   progress: Progress | None = None) -> None:
         if self.fail_with is not None:
             raise self.fail_with
-        if person.mode.value != "bot":
-            return False
-        reply = self.engine.checkin_message(person, item.id, item.key)
-        assert reply is not None
-        self.sent.append((item.id, reply))
-        return True
+        wanted = ["message"] + (["attachment"] if reply.attachment else [])
+        for number, part in enumerate(wanted, start=1):
+            if number <= skip_parts:
+                continue
+            if self.fail_after_parts is not None and number > self.fail_after_parts:
+                raise RetryLater(1)
+            self.parts.append(part)
+            if progress is not None:
+                await progress(number)
+        items = [b.action for row in reply.buttons for b in row if b.action.startswith("ci:")]
+        item_id = int(items[0].split(":")[1]) if items else 0
+        self.sent.append((item_id, reply))
+
+
+def dispatcher_for(world: World, outbound: RecordingOutbound) -> Dispatcher:
+    router = Router()
+    router.register(REF.channel, outbound)
+    return Dispatcher(world.storage, world.clock, router, world.engine.outbox_message,
+                      DispatchSettings(per_second=0, per_person_interval=0))
 
 
 @dataclass
@@ -141,12 +153,12 @@ async def enrol(world: World, end: date, language: str = "ar") -> datetime:
 
 async def send_first_checkin(
     world: World, first: datetime
-) -> tuple[Dispatcher, RecordingDeliverer, int]:
+) -> tuple[Dispatcher, RecordingOutbound, int]:
     """Move the clock to the first check-in and dispatch it; return its outbox id."""
     world.clock.advance(first - world.clock.now())
-    deliverer = RecordingDeliverer(world.engine)
-    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
-    await dispatcher.run_once()
+    deliverer = RecordingOutbound()
+    dispatcher = dispatcher_for(world, deliverer)
+    await dispatcher.tick()
     (item_id, _reply), = deliverer.sent
     return dispatcher, deliverer, item_id
 
@@ -165,13 +177,12 @@ async def test_deep_link_works_once_and_consent_schedules_checkins(world: World)
 async def test_first_checkin_at_the_right_local_time_then_sent_once(world: World) -> None:
     first = await enrol(world, date(2026, 11, 20))  # week-2 is 4 December
     assert first.astimezone(BRUSSELS) == datetime(2026, 12, 4, 10, 30, tzinfo=BRUSSELS)
-    deliverer = RecordingDeliverer(world.engine)
-    dispatcher = Dispatcher(world.storage, world.clock, deliverer,
-                            DispatchSettings(per_second=0))
-    assert await dispatcher.run_once() == 0, "nothing is due yet"
+    deliverer = RecordingOutbound()
+    dispatcher = dispatcher_for(world, deliverer)
+    assert await dispatcher.tick() == 0, "nothing is due yet"
     world.clock.advance(first - world.clock.now())
-    assert await dispatcher.run_once() == 1
-    assert await dispatcher.run_once() == 0
+    assert await dispatcher.tick() == 1
+    assert await dispatcher.tick() == 0
     (item_id, reply), = deliverer.sent
     assert reply.lang == "ar" and any("\u0600" <= c <= "\u06ff" for c in str(reply.context))
     assert f"ci:{item_id}:0:help" in actions(reply)
@@ -182,30 +193,30 @@ async def test_crash_between_claim_and_send_sends_exactly_once_after_restart(
 ) -> None:
     first = await enrol(world, date(2026, 11, 20))
     world.clock.advance(first - world.clock.now())
-    claimed = await world.storage.claim_due(world.clock.now(), "crashed-run", 10)
-    assert len(claimed) == 1  # … and the process dies here, before sending
-    deliverer = RecordingDeliverer(world.engine)
-    restarted = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
-    await restarted.recover()
-    assert await restarted.run_once() == 0, "a fresh claim is not taken over at once"
-    world.clock.advance(timedelta(minutes=6))
-    assert await restarted.recover() == 1
-    assert await restarted.run_once() == 1
-    assert await restarted.run_once() == 0
+    now = world.clock.now()
+    claimed = await world.storage.claim_next(now, "crashed-run", now + timedelta(seconds=15),
+                                             channels=(REF.channel,))
+    assert claimed is not None  # … and the process dies here, before sending
+    deliverer = RecordingOutbound()
+    restarted = dispatcher_for(world, deliverer)
+    assert await restarted.tick() == 0, "a live lease is not taken over"
+    world.clock.advance(timedelta(seconds=16))
+    assert await restarted.tick() == 1, "an expired lease comes back within seconds"
+    assert await restarted.tick() == 0
     assert len(deliverer.sent) == 1
 
 
 async def test_blocked_person_is_stopped_and_rate_limits_are_honoured(world: World) -> None:
     first = await enrol(world, date(2026, 11, 20))
     world.clock.advance(first - world.clock.now())
-    deliverer = RecordingDeliverer(world.engine, fail_with=RetryLater(30))
-    dispatcher = Dispatcher(world.storage, world.clock, deliverer, DispatchSettings(per_second=0))
-    assert await dispatcher.run_once() == 0
+    deliverer = RecordingOutbound(fail_with=RetryLater(30))
+    dispatcher = dispatcher_for(world, deliverer)
+    assert await dispatcher.tick() == 0
     (item,) = [i for i in await world.storage.pending_items(1) if i.key == "week-2"]
     assert item.due_at >= world.clock.now() + timedelta(seconds=30), "retry_after honoured"
     deliverer.fail_with = PersonUnreachable()
     world.clock.advance(timedelta(minutes=1))
-    await dispatcher.run_once()
+    await dispatcher.tick()
     assert await world.storage.pending_items(1) == [], "nothing is retried forever"
     participant = await world.followup.participant(1)
     assert participant is not None and participant.stopped
@@ -225,7 +236,7 @@ async def test_help_now_opens_an_urgent_ticket_and_checkins_wait_for_the_worker(
     next_due = await world.followup.next_checkin(1)
     assert next_due is not None
     world.clock.advance(next_due - world.clock.now())
-    assert await dispatcher.run_once() == 0, "a check-in waits while a ticket is open"
+    assert await dispatcher.tick() == 0, "a check-in waits while a ticket is open"
     assert len(deliverer.sent) == 1
 
 
@@ -237,8 +248,8 @@ async def test_answers_stop_resume_and_plan(world: World) -> None:
     (second_question,) = await world.say(EventKind.BUTTON, action=f"ci:{item_id}:0:4")
     assert f"ci:{item_id}:1:5" in actions(second_question)
     await world.say(EventKind.BUTTON, action=f"ci:{item_id}:1:5")
-    async with world.storage._db.execute("SELECT question, answer FROM checkin_answers") as c:
-        assert [tuple(r) for r in await c.fetchall()] == [("feeling", "4"), ("contact", "5")]
+    rows = await world.storage.query("SELECT question, answer FROM checkin_answers")
+    assert [tuple(r) for r in rows] == [("feeling", "4"), ("contact", "5")]
     await world.say(EventKind.COMMAND, command="stop")
     assert await world.followup.next_checkin(1) is None
     (resumed,) = await world.say(EventKind.COMMAND, command="start")
@@ -283,3 +294,76 @@ async def test_appointment_reminders_in_arabic_and_tigrinya_with_correct_dates(
         assert thanks.lang == language
         stored = await world.followup.appointment(appointment.id)
         assert stored is not None and stored.answer == "not-coming"
+
+
+async def _claimable_from(world: World, person: Person, key: str) -> datetime:
+    """The first instant (to the second) at which the real storage hands out `key`."""
+    (item,) = [i for i in await world.storage.pending_items(person.id) if i.key.endswith(key)]
+    probe = item.due_at - timedelta(minutes=1)
+    while True:
+        claimed = await world.storage.claim_next(probe, "probe", probe + timedelta(seconds=15),
+                                                 channels=(REF.channel,))
+        if claimed is not None:
+            assert claimed.id == item.id
+            await world.storage.mark_sent(claimed.id, probe)
+            return probe
+        probe += timedelta(seconds=1)
+
+
+async def test_reminders_are_claimable_at_their_utc_moment_in_winter_and_summer(
+    world: World,
+) -> None:
+    """Through the database and the real clock conversion: 10:30 Brussels the day before is
+    09:30Z in winter and 08:30Z in summer; two hours before 14:30 is 12:30 local."""
+    from bot.followup.appointments import parse_appointment
+
+    for day, day_before_utc, two_hours_utc in (
+        ("2026-12-03", datetime(2026, 12, 2, 9, 30, tzinfo=UTC),
+         datetime(2026, 12, 3, 11, 30, tzinfo=UTC)),
+        ("2026-06-03", datetime(2026, 6, 2, 8, 30, tzinfo=UTC),
+         datetime(2026, 6, 3, 10, 30, tzinfo=UTC)),
+    ):
+        world.clock.advance(datetime.fromisoformat(f"{day}T00:00:00+00:00")
+                            - timedelta(days=3) - world.clock.now())
+        parsed = parse_appointment(f"{day} 14:30 CPAS")
+        assert parsed is not None
+        ref = PersonRef("test", f"dst-{day}")
+        person = await world.storage.person(ref, world.clock.now())
+        appointment, _planned = await world.followup.add_appointment(
+            person.id, parsed[0], parsed[1], "Marie")
+        await world.storage.cancel_keys(person.id, "reminder", f"appt-{appointment.id}:confirm")
+        assert await _claimable_from(world, person, "day-before") == day_before_utc
+        assert await _claimable_from(world, person, "2h") == two_hours_utc
+        await world.storage.cancel_pending(person.id)
+
+
+async def test_a_message_of_two_calls_resends_only_the_missing_part(world: World) -> None:
+    """The confirmation is a text and an .ics file: after a failure between the two, only
+    the file goes again, never the text twice."""
+    from bot.followup.appointments import parse_appointment
+
+    await world.say(EventKind.BUTTON, action="lang:fr")
+    parsed = parse_appointment("2026-11-30 14:30 CPAS")
+    assert parsed is not None
+    await world.followup.add_appointment(1, parsed[0], parsed[1], "Marie")
+    outbound = RecordingOutbound(fail_after_parts=1)
+    dispatcher = dispatcher_for(world, outbound)
+    assert await dispatcher.tick() == 0
+    assert outbound.parts == ["message"]
+    outbound.fail_after_parts = None
+    world.clock.advance(timedelta(minutes=5))
+    assert await dispatcher.tick() == 1
+    assert outbound.parts == ["message", "attachment"], "the text went once"
+
+
+async def test_people_of_a_channel_not_running_here_are_left_for_it(world: World) -> None:
+    """A terminal person's reminder is not claimed (nor crashes) a Telegram-only process."""
+    await world.storage.person(PersonRef("terminal", "local"), world.clock.now())
+    await world.storage.schedule(1, "notice", "still-waiting:x", world.clock.now(),
+                                 {"what": "still-waiting"})
+    router = Router()
+    router.register("telegram", RecordingOutbound())
+    dispatcher = Dispatcher(world.storage, world.clock, router, world.engine.outbox_message,
+                            DispatchSettings(per_second=0))
+    assert await dispatcher.tick() == 0
+    assert [i.kind for i in await world.storage.pending_items(1)] == ["notice"]

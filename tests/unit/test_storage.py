@@ -52,7 +52,6 @@ async def test_media_cache_is_keyed_by_fingerprint() -> None:
 
 async def test_database_uses_wal(tmp_path: Path) -> None:
     storage = await SqliteStorage.open(tmp_path / "wal.sqlite3")
-    async with storage._db.execute("PRAGMA journal_mode") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None and row[0] == "wal"
+    (row,) = await storage.query("PRAGMA journal_mode")
+    assert row[0] == "wal"
     await storage.close()

@@ -2,15 +2,23 @@
 
 Nothing here decides what to say; it only translates. Message text is never logged
 unless PASSERELLE_LOG_MESSAGE_TEXT is set.
+
+Updates are fetched by our own long-poll loop rather than PTB's Updater: each batch is
+written to the inbox *before* the next getUpdates confirms it to Telegram (PTB confirms
+as soon as it has queued a batch, before any handler ran, so a crash lost it). The
+application's InboxProcessor then hands each update to PTB's handlers, in order per chat
+and concurrently across chats.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 
 from telegram import BotCommand, Update
-from telegram.error import Forbidden
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -21,20 +29,20 @@ from telegram.ext import (
     filters,
 )
 
+from bot.application.inbox import InboxProcessor
+from bot.application.jobs import Jobs
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
 from bot.channels.telegram.workers import WorkersGroup
+from bot.clock import Clock
 from bot.config import Settings
 from bot.content.source import ContentSource
 from bot.conversation.engine import COMMANDS, Engine
 from bot.conversation.events import Event, EventKind
 from bot.conversation.person import PersonRef
-from bot.followup.dispatcher import Dispatcher
 from bot.render.renderer import Renderer
-from bot.storage.ports import Storage
+from bot.storage.sqlite import InboxItem, SqliteStorage
 
 log = logging.getLogger(__name__)
-WAITING_CHECK_SECONDS = 60
-DISPATCH_SECONDS = 15
 MEDIA_KINDS = ("photo", "voice", "audio", "video", "video_note", "document", "sticker",
                "location", "venue", "contact", "animation", "poll", "dice")
 
@@ -43,7 +51,8 @@ class TelegramChannel:
     """Owns the PTB Application and turns its updates into engine calls."""
 
     def __init__(
-        self, settings: Settings, engine: Engine, storage: Storage, content: ContentSource
+        self, settings: Settings, engine: Engine, storage: SqliteStorage, content: ContentSource,
+        clock: Clock,
     ) -> None:
         if not settings.telegram_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -56,12 +65,15 @@ class TelegramChannel:
             .token(settings.telegram_token)
             .base_url(settings.telegram_base_url)
             .rate_limiter(AIORateLimiter(max_retries=3))
-            .post_init(self._post_init)
-            .post_shutdown(self._post_shutdown)
+            .updater(None)
         )
-        self._waiting: asyncio.Task[None] | None = None
-        self._dispatching: asyncio.Task[None] | None = None
-        self.dispatcher: Dispatcher | None = None
+        self._storage = storage
+        self._clock = clock
+        self.jobs: Jobs | None = None
+        self.inbox = InboxProcessor(storage, clock, CHANNEL, self._process)
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.poll_timeout = 25
         if settings.telegram_base_file_url:
             builder = builder.base_file_url(settings.telegram_base_file_url)
         self.application: Application = builder.build()  # type: ignore[type-arg]
@@ -80,15 +92,9 @@ class TelegramChannel:
         app.add_handler(MessageHandler(private & ~filters.TEXT, self._on_media))
         app.add_error_handler(self._on_error)
 
-    async def _post_init(self, application: Application) -> None:  # type: ignore[type-arg]
+    async def _register_commands(self) -> None:
         """Register the command menu in every served language (setMyCommands)."""
-        loop = asyncio.get_running_loop()
-        if self.workers is not None and self._waiting is None:
-            self._waiting = loop.create_task(self._watch_waiting())
-        if self.dispatcher is not None and self._dispatching is None:
-            await self.dispatcher.recover()
-            self._dispatching = loop.create_task(self._dispatch_loop())
-        bot = application.bot
+        bot = self.application.bot
         library = self._content.current.library
         default = self._engine.command_descriptions(self._settings.default_language)
         await bot.set_my_commands([BotCommand(c, d) for c, d in default])
@@ -157,43 +163,32 @@ class TelegramChannel:
         log.error("telegram handler failed: %s", type(context.error).__name__,
                   exc_info=context.error)
 
-    async def _post_shutdown(self, _application: Application) -> None:  # type: ignore[type-arg]
-        for task in (self._waiting, self._dispatching):
-            if task is not None:
-                task.cancel()
-        self._waiting = self._dispatching = None
+    # -- the inbox: durable before acknowledged ---------------------------------------------
 
-    async def _dispatch_loop(self) -> None:
-        """Send due check-ins and reminders from the outbox, every few seconds."""
-        assert self.dispatcher is not None
-        while True:
+    async def _poll(self) -> None:
+        """Long-poll getUpdates; store each batch before the next call confirms it."""
+        bot = self.application.bot
+        last = await self._storage.last_received(CHANNEL)
+        offset = None if last is None else last + 1
+        while not self._stop.is_set():
             try:
-                await self.dispatcher.run_once()
-            except Exception:  # keep dispatching: the rows stay in the outbox
-                log.exception("dispatching the outbox failed")
-            await asyncio.sleep(DISPATCH_SECONDS)
-
-    async def _watch_waiting(self) -> None:
-        while True:
-            await asyncio.sleep(WAITING_CHECK_SECONDS)
-            try:
-                await self.check_waiting()
-            except Exception:  # keep watching: one failure must not stop reminders
-                log.exception("checking waiting tickets failed")
-
-    async def check_waiting(self) -> None:
-        """Re-announce tickets waiting too long; reassure their people."""
-        escalation = self._engine.escalation
-        if escalation is None or self.workers is None:
-            return
-        for ticket, person, who in await escalation.waiting_too_long():
-            if who != "person":
+                updates = await bot.get_updates(offset=offset, timeout=self.poll_timeout,
+                                                allowed_updates=Update.ALL_TYPES)
+            except (TimedOut, NetworkError) as error:
+                log.warning("getUpdates failed (%s); trying again", type(error).__name__)
+                await _pause(self._stop, 1.0)
                 continue
-            try:
-                for reply in self._engine.still_waiting(person.language or "fr"):
-                    await self.sender.send(int(person.ref.address), self._renderer.render(reply))
-            except Forbidden:
-                await escalation.mark_blocked(ticket, person)
+            if not updates:
+                continue
+            await self._storage.receive(CHANNEL, [
+                (u.update_id, _lane(u), json.dumps(u.to_dict(), ensure_ascii=False))
+                for u in updates], self._clock.now())
+            offset = updates[-1].update_id + 1
+            self.inbox.wake()
+
+    async def _process(self, item: InboxItem) -> None:
+        update = Update.de_json(json.loads(item.payload), self.application.bot)
+        await self.application.process_update(update)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -215,23 +210,50 @@ class TelegramChannel:
         user = update.effective_user
         return user.language_code if user else None
 
-    def run(self) -> None:
-        """Long-poll Telegram until interrupted (blocking; PTB calls post_init)."""
-        self.application.run_polling(allowed_updates=Update.ALL_TYPES)
-
-    async def start(self, poll_timeout: int = 1) -> None:
-        """Start polling inside an already running event loop (tests, embedding)."""
+    async def start(self, poll_timeout: int | None = None) -> None:
+        """Start polling, the inbox and the jobs inside the running event loop."""
+        if poll_timeout is not None:
+            self.poll_timeout = poll_timeout
+        self._stop.clear()
         await self.application.initialize()
-        await self._post_init(self.application)
+        await self._register_commands()
         await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+        self._tasks = [asyncio.create_task(self._poll(), name="telegram-poll"),
+                       asyncio.create_task(self.inbox.run(self._stop), name="inbox")]
+        if self.jobs is not None:
+            await self.jobs.dispatcher.recover()
+            self._tasks.append(asyncio.create_task(self.jobs.run(self._stop), name="jobs"))
 
     async def stop(self) -> None:
-        await self._post_shutdown(self.application)
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
+        """Stop polling at once; let handlers and sends in flight finish, give back claims."""
+        self._stop.set()
+        poll = self._tasks[0] if self._tasks else None
+        others = self._tasks[1:]
+        if poll is not None:
+            poll.cancel()
+        for task in others:
+            try:
+                await asyncio.wait_for(task, timeout=4.0)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("%s did not stop in time", task.get_name())
+            except Exception:
+                log.exception("%s failed while stopping", task.get_name())
+        if poll is not None:
+            await asyncio.gather(poll, return_exceptions=True)
+        self._tasks = []
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+
+
+def _lane(update: Update) -> str:
+    """Updates of one chat (one workers' topic) are handled in order; others in parallel."""
+    chat = update.effective_chat
+    message = update.effective_message
+    thread = getattr(message, "message_thread_id", None)
+    return f"{chat.id if chat else 0}:{thread or ''}"
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

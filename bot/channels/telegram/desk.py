@@ -80,10 +80,7 @@ class TelegramDesk:
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         await self._post(person, html.escape(text), None)
 
-    async def forget(self, person: Person) -> None:
-        thread = await self._storage.thread_of(person.id)
-        if thread is None:
-            return
+    async def forget(self, person: Person, thread: str) -> None:
         try:
             await self._bot.delete_forum_topic(self.chat_id, int(thread))
         except BadRequest as error:

@@ -15,6 +15,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.application.outbound import Progress
 from bot.render.renderer import Rendered
 from bot.storage.ports import MediaCache
 
@@ -66,11 +67,19 @@ class TelegramSender:
         """Follow a content reload (new or changed pictograms)."""
         self._pictograms = pictograms
 
-    async def send(self, chat_id: int, rendered: Rendered) -> None:
-        await self._send_reply(chat_id, rendered)
-        if rendered.attachment is not None:
+    async def send(self, chat_id: int, rendered: Rendered, *, skip_parts: int = 0,
+                   progress: Progress | None = None) -> None:
+        """Part 1 is the message (pictogram and text), part 2 the attached file if any;
+        parts already accepted (`skip_parts`) are not sent again."""
+        if skip_parts < 1:
+            await self._send_reply(chat_id, rendered)
+            if progress is not None:
+                await progress(1)
+        if rendered.attachment is not None and skip_parts < 2:
             name, data = rendered.attachment
             await self._bot.send_document(chat_id, data, filename=name)
+            if progress is not None:
+                await progress(2)
 
     async def _send_reply(self, chat_id: int, rendered: Rendered) -> None:
         markup = keyboard(rendered)

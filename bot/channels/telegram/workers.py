@@ -27,6 +27,7 @@ from bot.conversation.person import Person
 from bot.escalation.service import EscalationService, TicketError
 from bot.escalation.tickets import Ticket, pseudonym
 from bot.followup.appointments import parse_appointment
+from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_moment
 from bot.render.renderer import Renderer
 
@@ -127,7 +128,7 @@ class WorkersGroup:
         if command == "close":
             await self._close(ticket.id, message.from_user, message)
         elif command == "urgent":
-            await self._escalation.make_urgent(ticket, person, "marked by a worker")
+            await self._escalation.make_urgent(ticket, person, _noop("marked by a worker"))
         elif command == "template":
             reply = self._engine.template(argument, language)
             if reply is None:

@@ -1,0 +1,83 @@
+"""Background jobs of the application, each with a `tick()`, and one runner for them all.
+
+Any channel drives them the same way (`Jobs.run(stop)`): the Telegram bot, the terminal
+chat, a test that calls `tick()` with a manual clock. Nothing here knows a platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.application.dispatcher import Dispatcher
+from bot.clock import Clock
+from bot.conversation.followup_flow import NOTICE
+from bot.escalation.service import EscalationService
+from bot.storage.ports import Storage
+
+log = logging.getLogger(__name__)
+
+
+class WaitingTickets:
+    """Re-announce tickets nobody took; promise the person, through the outbox, that we
+    have not forgotten them (so the message is kept like any other promise)."""
+
+    def __init__(self, escalation: EscalationService, storage: Storage, clock: Clock,
+                 every: timedelta = timedelta(seconds=60)) -> None:
+        self._escalation = escalation
+        self._storage = storage
+        self._clock = clock
+        self.every = every
+
+    async def tick(self) -> int:
+        told = 0
+        for ticket, person, who in await self._escalation.waiting_too_long():
+            if who != "person":
+                continue
+            now = self._clock.now()
+            await self._storage.schedule(person.id, NOTICE,
+                                         f"still-waiting:{ticket.id}:{now.isoformat()}", now,
+                                         {"what": "still-waiting", "ticket": ticket.id})
+            told += 1
+        return told
+
+
+Tick = Callable[[], Awaitable[int]]
+
+
+class Jobs:
+    """Runs the dispatcher continuously and the periodic jobs on their period."""
+
+    def __init__(self, dispatcher: Dispatcher,
+                 periodic: list[tuple[str, Tick, timedelta]] | None = None) -> None:
+        self.dispatcher = dispatcher
+        self._periodic = periodic or []
+
+    def add(self, name: str, tick: Tick, every: timedelta) -> None:
+        self._periodic.append((name, tick, every))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set; in-flight claims are given back before returning."""
+        tasks = [asyncio.create_task(self.dispatcher.run(stop), name="outbox")]
+        tasks += [asyncio.create_task(self._every(stop, name, tick, every), name=name)
+                  for name, tick, every in self._periodic]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    @staticmethod
+    async def _every(stop: asyncio.Event, name: str, tick: Tick, every: timedelta) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every.total_seconds())
+                return
+            except TimeoutError:
+                pass
+            try:
+                await tick()
+            except Exception:  # keep going: one failure must not stop the job
+                log.exception("job %s failed", name)
