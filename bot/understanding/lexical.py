@@ -31,6 +31,8 @@ class LexicalIndex:
         self._phrasing_owner: list[int] = []
         owners: dict[str, set[int]] = defaultdict(set)
         for topic in library.topics.values():
+            if topic.id not in position:
+                continue  # not ranked (the crisis category replies)
             owner = position[topic.id]
             for phrasing in (topic.title, *topic.phrasings):
                 normal = normalize(phrasing)

