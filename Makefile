@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint check catalogs messages clean
+.PHONY: run test bench chaos lint check catalogs messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(STAMP) catalogs
 bench: $(STAMP) catalogs
 	$(BIN)/python tools/bench.py
 	$(BIN)/python tools/bench_dispatch.py
+
+# kill -9 the real `passerelle run` 100 times during a workload; count promised messages.
+chaos: $(STAMP) catalogs
+	$(BIN)/python tools/chaos.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests tools

@@ -1,118 +1,119 @@
-"""`make bench` (part 2): 10,000 due check-ins through the loopback Bot API server.
+"""`make bench` (part 2): the shipped outbox loop through the loopback Bot API server.
 
-Measures, with the real python-telegram-bot stack and Passerelle's dispatcher:
-- its own overhead per message (pacing off: database claim + render + HTTP round trip),
-- that with pacing on it keeps to Telegram's rate (≈30 messages a second overall, at most
-  one a second per chat) and sends every message exactly once.
-PASSERELLE_BENCH_CHECKINS sets how many (default 10000; the paced run takes N/30 seconds).
+Runs exactly what `passerelle run` runs: the Telegram channel started by `start()`, whose
+jobs drive `Dispatcher.run` (the shipped loop, real clock, default settings), against the
+loopback Bot API server. Two workloads, read back from the database:
+- burst: N check-ins due at once → messages per second (Telegram allows about 30) and
+  how late the last one is;
+- steady: check-ins falling due at 20 a second → p50/p99 lateness against the due time.
+Every message must arrive exactly once. PASSERELLE_BENCH_CHECKINS sets N (default 3000).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.bootstrap import build, telegram_channel  # noqa: E402
-from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.content.source import ContentSource  # noqa: E402
-from bot.followup.dispatcher import Dispatcher, DispatchSettings  # noqa: E402
+from bot.storage.unit_of_work import from_utc_text, utc_text  # noqa: E402
 from tests.fakes.botapi_server import TEST_TOKEN, FakeBotApi  # noqa: E402
 
-NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+
+def seed(db_file: Path, due: list[datetime]) -> None:
+    """One consented participant per due time, each with one check-in (bulk SQL)."""
+    stamp = utc_text(datetime.now(UTC))
+    with sqlite3.connect(db_file) as db:
+        db.executemany(
+            "INSERT INTO people (channel, address, language, created_at, last_seen_at)"
+            " VALUES ('telegram', ?, 'fr', ?, ?)",
+            [(str(100000 + i), stamp, stamp) for i in range(len(due))])
+        db.execute("INSERT INTO participants (person_id, programme_end, consented_at)"
+                   " SELECT id, '2026-11-20', 'yes' FROM people")
+        db.executemany("INSERT INTO outbox (person_id, kind, key, due_at)"
+                       " VALUES (?, 'checkin', 'week-2', ?)",
+                       [(i + 1, utc_text(at)) for i, at in enumerate(due)])
 
 
-async def seed(app_storage: object, count: int) -> None:
-    """`count` consented participants, each with one check-in due now (bulk SQL)."""
-    db = app_storage._db  # type: ignore[attr-defined]
-    stamp = NOW.isoformat()
-    await db.execute("BEGIN")
-    await db.executemany(
-        "INSERT INTO people (channel, address, language, created_at, last_seen_at)"
-        " VALUES ('telegram', ?, 'fr', ?, ?)",
-        [(str(100000 + i), stamp, stamp) for i in range(count)])
-    await db.execute(
-        "INSERT INTO participants (person_id, programme_end, consented_at)"
-        " SELECT id, '2026-11-20', 'yes' FROM people")
-    await db.execute(
-        "INSERT INTO outbox (person_id, kind, key, due_at)"
-        " SELECT id, 'checkin', 'week-2', ? FROM people", (stamp,))
-    await db.execute("COMMIT")
+def read_back(db_file: Path) -> tuple[int, list[float], datetime | None]:
+    with sqlite3.connect(db_file) as db:
+        rows = db.execute("SELECT due_at, sent_at FROM outbox WHERE status = 'sent'").fetchall()
+    late = [(from_utc_text(s) - from_utc_text(d)).total_seconds() for d, s in rows]
+    last = max((from_utc_text(s) for _d, s in rows), default=None)
+    return len(rows), late, last
 
 
-class RenderOnly:
-    """Does all of a delivery but the HTTP call: isolates the dispatcher's own overhead."""
-
-    def __init__(self, engine: object) -> None:
-        from bot.render.renderer import Renderer
-
-        self._engine = engine
-        self._renderer = Renderer("html")
-
-    async def deliver(self, person: object, item: object) -> bool:
-        reply = await self._engine.outbox_message(person, item)  # type: ignore[attr-defined]
-        self._renderer.render(reply)
-        return True
-
-
-async def run(count: int, paced: bool, content: ContentSource,
-              render_only: bool = False) -> dict[str, float]:
+async def run(name: str, due_times: list[datetime], content: ContentSource) -> dict[str, float]:
     api = FakeBotApi()
     await api.start()
+    count = len(due_times)
     with tempfile.TemporaryDirectory() as folder:
+        db_file = Path(folder) / "bench.sqlite3"
         settings = Settings(telegram_token=TEST_TOKEN, telegram_base_url=api.base_url,
-                            telegram_base_file_url=api.base_file_url,
-                            db_path=Path(folder) / "bench.sqlite3")
-        app = await build(settings, content=content, clock=ManualClock(NOW))
+                            telegram_base_file_url=api.base_file_url, db_path=db_file)
+        app = await build(settings, content=content)
+        seed(db_file, due_times)
         channel = telegram_channel(app)
-        await channel.application.initialize()
-        assert channel.dispatcher is not None
-        await seed(app.storage, count)
-        deliverer = RenderOnly(app.engine) if render_only else channel.dispatcher.deliverer
-        dispatcher = Dispatcher(
-            app.storage, app.engine.clock, deliverer,  # type: ignore[arg-type]
-            DispatchSettings(batch=500, per_second=30.0 if paced else 0.0))
         started = time.perf_counter()
-        sent = 0
-        while sent < count:
-            done = await dispatcher.run_once()
-            if done == 0:
+        await channel.start()
+        assert app.dispatcher is not None
+        app.dispatcher.wake()
+        deadline = time.monotonic() + count / 10 + 60
+        while time.monotonic() < deadline:
+            sent, _late, _last = read_back(db_file)
+            if sent >= count:
                 break
-            sent += done
+            await asyncio.sleep(0.5)
         elapsed = time.perf_counter() - started
-        calls = [c for c in api.calls if c.method == "sendMessage" and c.ok]
-        per_chat = Counter(c.chat_id for c in calls)
-        await channel.application.shutdown()
+        await channel.stop()
         await app.close()
+        sent, late, last = read_back(db_file)
+    calls = [c for c in api.calls if c.method == "sendMessage" and c.ok]
+    per_chat = Counter(c.chat_id for c in calls)
     await api.stop()
-    return {"sent": sent, "calls": len(calls), "elapsed": elapsed,
-            "rate": sent / elapsed if elapsed else 0.0,
+    span = (last - min(due_times)).total_seconds() if last else elapsed
+    late.sort()
+    return {"sent": sent, "count": count, "rate": sent / span if span else 0.0,
+            "p50": statistics.median(late) if late else 0.0,
+            "p99": late[int(0.99 * (len(late) - 1))] if late else 0.0,
+            "max": late[-1] if late else 0.0,
             "duplicates": sum(n - 1 for n in per_chat.values() if n > 1),
-            "violations": len(api.violations)}
+            "arrived": len(per_chat), "violations": len(api.violations)}
 
 
 def main() -> int:
-    count = int(os.environ.get("PASSERELLE_BENCH_CHECKINS", "10000"))
+    count = int(os.environ.get("PASSERELLE_BENCH_CHECKINS", "3000"))
     content = ContentSource(ROOT / "content", None)
-    print(f"\nDispatcher: {count} due check-ins through the loopback Bot API server")
-    fast = asyncio.run(run(count, paced=False, content=content, render_only=True))
-    print(f"  own overhead (no HTTP): {fast['sent']:.0f} processed in {fast['elapsed']:.1f} s → "
-          f"{1000 * fast['elapsed'] / max(fast['sent'], 1):.2f} ms per message "
-          "(claim, build, render, record)")
-    paced = asyncio.run(run(count, paced=True, content=content))
-    print(f"  pacing on:  {paced['sent']:.0f} sent in {paced['elapsed']:.1f} s → "
-          f"{paced['rate']:.1f} messages per second (Telegram allows about 30); "
-          f"duplicates {paced['duplicates']:.0f}, spec violations {paced['violations']:.0f}")
-    return 0 if fast["sent"] == count and paced["sent"] == count else 1
+    print("\nOutbox: the shipped dispatcher loop (passerelle run's jobs) through the loopback "
+          "Bot API server")
+    now = datetime.now(UTC) + timedelta(seconds=2)
+    burst = asyncio.run(run("burst", [now] * count, content))
+    print(f"  burst, {count} due at once: {burst['sent']:.0f} sent, {burst['rate']:.1f} "
+          f"messages/s (Telegram allows about 30); last one {burst['max']:.0f} s after its due "
+          f"time; arrived {burst['arrived']:.0f}, duplicates {burst['duplicates']:.0f}, "
+          f"spec violations {burst['violations']:.0f}")
+    steady_count = max(count // 3, 1)
+    start = datetime.now(UTC) + timedelta(seconds=3)
+    steady = asyncio.run(run("steady", [start + timedelta(seconds=i / 20)
+                                        for i in range(steady_count)], content))
+    print(f"  steady, {steady_count} falling due at 20/s: lateness p50 {steady['p50']:.2f} s, "
+          f"p99 {steady['p99']:.2f} s, max {steady['max']:.2f} s; duplicates "
+          f"{steady['duplicates']:.0f}, spec violations {steady['violations']:.0f}")
+    ok = all(r["sent"] == r["count"] == r["arrived"] and r["duplicates"] == 0
+             for r in (burst, steady))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,207 @@
+"""`make chaos`: kill -9 the real `passerelle run` at random moments and count promises.
+
+A loopback Bot API server (tests/fakes) plays Telegram. The workload is what a social
+service does all day: newcomers ask for a person and write to them, a worker answers in
+each person's topic and makes an appointment (a text and an .ics file). Meanwhile the bot
+process is killed with SIGKILL at random moments and started again on the same database.
+
+Promised, and counted at the Bot API once everything is quiet:
+- every newcomer message copied into their workers' topic (copyMessage),
+- every worker answer delivered to the newcomer (sendMessage with its words),
+- every appointment confirmation's .ics file (sendDocument).
+Prints `K kills, P promised, L lost, D doubled`. Exit 1 if anything was lost.
+PASSERELLE_CHAOS_KILLS sets K (default 100), PASSERELLE_CHAOS_PEOPLE the newcomers (6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.botapi_server import TEST_TOKEN, FakeBotApi  # noqa: E402
+
+WORKERS = -1009876
+WORKER = 9001
+
+
+@dataclass
+class Result:
+    kills: int = 0
+    promised: int = 0
+    lost: int = 0
+    doubled: int = 0
+    details: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.kills} kills, {self.promised} promised, {self.lost} lost, "
+                f"{self.doubled} doubled")
+
+
+class Bot:
+    """The real entry point, `python -m bot run`, as a child process."""
+
+    def __init__(self, api: FakeBotApi, folder: Path) -> None:
+        self.env = {**os.environ, "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+                    "PASSERELLE_TELEGRAM_BASE_URL": api.base_url,
+                    "PASSERELLE_TELEGRAM_BASE_FILE_URL": api.base_file_url,
+                    "PASSERELLE_DB": str(folder / "chaos.sqlite3"),
+                    "PASSERELLE_CACHE": str(folder / "cache"),
+                    "PASSERELLE_SEMANTIC": "0",
+                    "PASSERELLE_WORKERS_CHAT_ID": str(WORKERS)}
+        self.log = (folder / "bot.log").open("ab")
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=self.env,
+            stdout=self.log, stderr=self.log)
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+
+    async def terminate(self) -> int | None:
+        if self.process is None or self.process.returncode is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout=8)
+        except TimeoutError:
+            await self.kill()
+            return None
+
+
+async def _workload(api: FakeBotApi, people: list[int], messages: int,
+                    expected: dict[str, Counter[tuple[object, ...]]]) -> None:
+    """What newcomers and a worker do; records what each action promises."""
+    for chat in people:
+        api.push_command(chat, "/start")
+        api.push_command(chat, "/person")
+    await asyncio.sleep(0.5)
+    for k in range(messages):
+        for chat in people:
+            update = api.push_text(chat, f"message {k} from {chat}")
+            expected["relay"][(chat, update["message"]["message_id"])] += 1
+        await asyncio.sleep(random.uniform(0.05, 0.4))
+    threads: dict[int, int] = {}
+    for chat in people:
+        relay = await api.wait_for("copyMessage", lambda c, chat=chat: c.ok  # type: ignore[misc]
+                                   and c.params.get("from_chat_id") == chat, timeout=120)
+        threads[chat] = int(relay.params["message_thread_id"])
+    for k in range(messages):
+        for chat, thread in threads.items():
+            words = f"answer {k} for {chat}"
+            api.push_group_text(WORKERS, words, thread_id=thread, user_id=WORKER,
+                                first_name="Marie")
+            expected["answer"][(chat, words)] += 1
+        await asyncio.sleep(random.uniform(0.05, 0.4))
+    for chat, thread in threads.items():
+        api.push_group_text(WORKERS, "/appointment 2027-01-15 10:00 CPAS, rue Royale 1",
+                            thread_id=thread, user_id=WORKER, first_name="Marie")
+        expected["ics"][(chat,)] += 1
+
+
+def _arrived(api: FakeBotApi) -> dict[str, Counter[tuple[object, ...]]]:
+    arrived: dict[str, Counter[tuple[object, ...]]] = {
+        "relay": Counter(), "answer": Counter(), "ics": Counter()}
+    for call in api.calls:
+        if not call.ok:
+            continue
+        if call.method == "copyMessage" and call.chat_id == WORKERS:
+            arrived["relay"][(call.params.get("from_chat_id"), call.params.get("message_id"))] += 1
+        elif call.method == "sendMessage" and isinstance(call.chat_id, int) and call.chat_id > 0:
+            text = str(call.params.get("text", ""))
+            if "answer " in text:
+                words = text[text.index("answer "):].split("<")[0].strip()
+                arrived["answer"][(call.chat_id, words)] += 1
+        elif call.method == "sendDocument":
+            arrived["ics"][(call.chat_id,)] += 1
+    return arrived
+
+
+async def _quiet(api: FakeBotApi, expected: dict[str, Counter[tuple[object, ...]]],
+                 limit: float) -> None:
+    """Wait until every promise arrived, or nothing new happened for a while."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    seen, still = -1, loop.time()
+    while loop.time() < deadline:
+        arrived = _arrived(api)
+        if all(arrived[kind][key] >= 1 for kind, keys in expected.items() for key in keys):
+            await asyncio.sleep(1.0)  # let doubles, if any, show up
+            return
+        if len(api.calls) != seen:
+            seen, still = len(api.calls), loop.time()
+        elif loop.time() - still > 40:
+            return
+        await asyncio.sleep(0.5)
+
+
+async def run_chaos(kills: int, people_count: int = 6, messages: int = 4,
+                    seed: int | None = None) -> Result:
+    random.seed(seed)
+    api = FakeBotApi(long_poll_cap=0.5)
+    await api.start()
+    api.register_chat(WORKERS, type="supergroup", title="CPAS workers", is_forum=True)
+    api.members[(WORKERS, WORKER)] = "member"
+    people = [7000 + i for i in range(people_count)]
+    expected: dict[str, Counter[tuple[object, ...]]] = {
+        "relay": Counter(), "answer": Counter(), "ics": Counter()}
+    result = Result()
+    with tempfile.TemporaryDirectory() as name:
+        bot = Bot(api, Path(name))
+        await bot.start()
+        await api.wait_for("setMyCommands", lambda c: c.ok, timeout=60)
+        workload = asyncio.create_task(_workload(api, people, messages, expected))
+        while result.kills < kills and not workload.done():
+            await asyncio.sleep(random.uniform(0.2, 1.5))
+            await bot.kill()
+            result.kills += 1
+            await bot.start()
+        await workload
+        while result.kills < kills:  # the rest of the kills while promises are in flight
+            await asyncio.sleep(random.uniform(0.2, 1.5))
+            await bot.kill()
+            result.kills += 1
+            await bot.start()
+        await _quiet(api, expected, limit=180)
+        code = await bot.terminate()
+        result.details.append(f"exit code after SIGTERM: {code}")
+    arrived = _arrived(api)
+    for kind, keys in expected.items():
+        for key in keys:
+            result.promised += 1
+            got = arrived[kind][key]
+            if got == 0:
+                result.lost += 1
+                result.details.append(f"lost {kind} {key}")
+            elif got > 1:
+                result.doubled += got - 1
+                result.details.append(f"doubled {kind} {key} ×{got}")
+    await api.stop()
+    return result
+
+
+def main() -> int:
+    kills = int(os.environ.get("PASSERELLE_CHAOS_KILLS", "100"))
+    people = int(os.environ.get("PASSERELLE_CHAOS_PEOPLE", "6"))
+    result = asyncio.run(run_chaos(kills, people))
+    for line in result.details:
+        print("  " + line)
+    print(result.line())
+    return 1 if result.lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
