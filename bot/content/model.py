@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 SOURCE_LANGUAGE = "fr"
 THEMES = ("rights", "appointments", "rules")
-FUNCTIONS = ("talk-to-a-person", "change-language", "main-menu", "delete-my-data", "crisis")
+FUNCTIONS = ("talk-to-a-person", "change-language", "main-menu", "delete-my-data", "crisis",
+             "crisis-medical", "crisis-poisoning", "crisis-violence", "crisis-suicide",
+             "crisis-fire")
 Severity = Literal["error", "warning"]
 
 
