@@ -12,7 +12,8 @@ from enum import StrEnum
 
 
 class Mode(StrEnum):
-    """Who answers the person: the bot, or (issue 4) a human worker."""
+    """Who answers the person: the bot, or a human worker. Derived from the person's open
+    ticket when the person is read (never stored twice)."""
 
     BOT = "bot"
     WAITING_FOR_PERSON = "waiting"

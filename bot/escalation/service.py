@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.conversation.person import Mode, Person
+from bot.conversation.person import Person
 from bot.escalation.office_hours import OfficeHours
 from bot.escalation.ports import TicketBrief, WorkerDesk
 from bot.escalation.tickets import Ticket, TicketSource, TicketStatus, pseudonym
@@ -75,8 +75,6 @@ class EscalationService:
                 ticket = await self._storage.create_ticket(person.id, source, urgent, now)
             await self._storage.ticket_announced(ticket.id, now, urgent)
             ticket = replace(ticket, announced_at=now, urgent=ticket.urgent or urgent)
-            await self._set_mode(person, Mode.WAITING_FOR_PERSON
-                                 if ticket.status is TicketStatus.OPEN else Mode.WITH_PERSON)
             brief = self._brief(ticket, person, recent_titles)
             await self._effect(lambda: self._desk.announce(ticket, person, brief))
         return ticket
@@ -102,7 +100,6 @@ class EscalationService:
             await self._storage.close_ticket(ticket.id, "person", None, now)
             ticket = replace(ticket, status=TicketStatus.CLOSED, closed_at=now,
                              closed_by="person")
-            await self._set_mode(person, Mode.BOT)
             text = self.worker_text(_noop("↩️ The person went back to the menu."))
             await self._effect(lambda: self._desk.notify(ticket, person, text))
         return ticket
@@ -145,7 +142,6 @@ class EscalationService:
             now = self._clock.now()
             if not await self._storage.claim_ticket(ticket_id, worker, now):
                 raise TicketError(f"ticket {ticket_id} is no longer open")
-            await self._set_mode(person, Mode.WITH_PERSON)
         return replace(ticket, status=TicketStatus.CLAIMED, worker=worker,
                        claimed_at=ticket.claimed_at or now), person
 
@@ -155,7 +151,6 @@ class EscalationService:
             now = self._clock.now()
             if not await self._storage.close_ticket(ticket_id, "worker", worker, now):
                 raise TicketError(f"ticket {ticket_id} is already closed")
-            await self._set_mode(person, Mode.BOT)
         return replace(ticket, status=TicketStatus.CLOSED, closed_at=now, closed_by="worker",
                        worker=ticket.worker or worker), person
 
@@ -249,9 +244,6 @@ class EscalationService:
         if person is None:
             raise TicketError(f"ticket {ticket_id} has no person")
         return ticket, person
-
-    async def _set_mode(self, person: Person, mode: Mode) -> None:
-        await self._storage.set_mode(person.id, mode)
 
     async def _effect(self, send: Callable[[], Awaitable[None]]) -> None:
         """A call to the workers' desk: after the commit when inside a unit of work."""

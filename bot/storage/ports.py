@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from bot.conversation.person import Mode, Person, PersonRef
+from bot.conversation.person import Person, PersonRef
 from bot.escalation.tickets import Ticket, TicketSource
 from bot.followup.appointments import Appointment
 from bot.followup.outbox import OutboxItem, Participant
@@ -18,8 +18,6 @@ class PersonStore(Protocol):
         """The stored person for `ref`, created on first contact."""
 
     async def save_person(self, person: Person) -> None: ...
-
-    async def set_mode(self, person_id: int, mode: Mode) -> None: ...
 
     async def forget_person(self, person_id: int) -> None:
         """Delete the person and everything linked to them (delete-my-data)."""

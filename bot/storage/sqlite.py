@@ -35,6 +35,10 @@ from bot.storage.unit_of_work import (
 )
 
 MIGRATIONS = "bot.storage.migrations"
+# Who answers a person is the state of their open ticket, never a second copy of it:
+PERSON_SELECT = ("SELECT people.*, (SELECT status FROM tickets WHERE tickets.person_id ="
+                 " people.id AND status != 'closed') AS ticket_status FROM people")
+MODE_OF_TICKET = {"open": Mode.WAITING_FOR_PERSON, "claimed": Mode.WITH_PERSON}
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -129,24 +133,21 @@ class SqliteStorage:
             (ref.channel, ref.address, utc_text(now), utc_text(now)),
         )
         row = await self._c.row(
-            "SELECT * FROM people WHERE channel = ? AND address = ?", (ref.channel, ref.address))
+            PERSON_SELECT + " WHERE channel = ? AND address = ?", (ref.channel, ref.address))
         assert row is not None
         return _person(row)
 
     async def person_by_id(self, person_id: int) -> Person | None:
-        row = await self._c.row("SELECT * FROM people WHERE id = ?", (person_id,))
+        row = await self._c.row(PERSON_SELECT + " WHERE id = ?", (person_id,))
         return None if row is None else _person(row)
 
     async def save_person(self, person: Person) -> None:
         await self._c.write(
-            "UPDATE people SET language = ?, mode = ?, failed_matches = ?, pending = ?,"
+            "UPDATE people SET language = ?, failed_matches = ?, pending = ?,"
             " last_seen_at = ? WHERE id = ?",
-            (person.language, person.mode.value, person.failed_matches, person.pending,
+            (person.language, person.failed_matches, person.pending,
              utc_text(person.last_seen_at), person.id),
         )
-
-    async def set_mode(self, person_id: int, mode: Mode) -> None:
-        await self._c.write("UPDATE people SET mode = ? WHERE id = ?", (mode.value, person_id))
 
     async def forget_person(self, person_id: int) -> None:
         await self._c.write("DELETE FROM people WHERE id = ?", (person_id,))
@@ -552,7 +553,7 @@ def _person(row: aiosqlite.Row) -> Person:
         id=row["id"],
         ref=PersonRef(row["channel"], row["address"]),
         language=row["language"],
-        mode=Mode(row["mode"]),
+        mode=MODE_OF_TICKET.get(row["ticket_status"], Mode.BOT),
         failed_matches=row["failed_matches"],
         pending=row["pending"],
         created_at=from_utc_text(row["created_at"]),

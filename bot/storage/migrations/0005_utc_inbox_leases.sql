@@ -52,3 +52,4 @@ CREATE TABLE inbox (
 );
 CREATE INDEX inbox_waiting ON inbox (handled_at, id);
 
+ALTER TABLE people DROP COLUMN mode;                           -- derived from the open ticket
