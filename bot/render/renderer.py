@@ -1,7 +1,8 @@
 """Render engine Replies with jinja2 templates for one text format.
 
 `html` is Telegram's HTML subset (autoescaped: every value is escaped unless a filter
-marked it safe); `plain` is for the terminal and logs-free previews.
+marked it safe); `plain` is for the terminal and logs-free previews; `web` is HTML for
+the web information point (autoescaped too; paragraphs as <p>).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.conversation.events import Button, Reply
 from bot.i18n.locale import is_rtl
 from bot.render import markdown
 
-Format = Literal["html", "plain"]
+Format = Literal["html", "plain", "web"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Renderer:
         self.format = fmt
         self._env = Environment(
             loader=PackageLoader("bot.render", "templates"),
-            autoescape=fmt == "html",
+            autoescape=fmt in ("html", "web"),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -47,6 +48,9 @@ class Renderer:
     def _markdown(self, text: str, rtl: bool = False) -> str:
         if self.format == "html":
             return Markup(markdown.to_html(text, rtl))
+        if self.format == "web":  # to_html escapes every text node; only <p>/<br> added
+            return Markup("".join("<p>" + p.replace("\n", "<br>\n") + "</p>\n"
+                                  for p in markdown.to_html(text, rtl).split("\n\n")))
         return markdown.to_plain(text, rtl)
 
     def render(self, reply: Reply) -> Rendered:
