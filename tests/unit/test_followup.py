@@ -367,3 +367,21 @@ async def test_people_of_a_channel_not_running_here_are_left_for_it(world: World
                             DispatchSettings(per_second=0))
     assert await dispatcher.tick() == 0
     assert [i.kind for i in await world.storage.pending_items(1)] == ["notice"]
+
+
+def test_offsets_in_weeks_months_hours_and_minutes() -> None:
+    from bot.followup.schedule import parse_offset
+
+    assert parse_offset("2w") == (14, None) and parse_offset("3mo") == (90, None)
+    assert parse_offset("2h") == (0, timedelta(hours=2))
+    assert parse_offset("10min") == (0, timedelta(minutes=10))
+    plan = CheckinPlan(time(10, 30), time(20, 0), time(9, 0), (
+        Checkin("soon", 0, ("feeling",), timedelta(minutes=10)),
+        Checkin("week-2", 14, ("feeling",))), {})
+    noon = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)  # 12:00 in Brussels
+    (first, at), (second, _later) = plan.schedule(date(2026, 12, 3), noon)
+    assert (first.key, at) == ("soon", noon + timedelta(minutes=10))
+    assert second.key == "week-2"
+    evening = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)  # 20:00 in Brussels: quiet hours
+    ((_soon, moved), _rest) = plan.schedule(date(2026, 12, 3), evening)
+    assert moved.astimezone(BRUSSELS) == datetime(2026, 12, 4, 9, 0, tzinfo=BRUSSELS)
