@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.application.desk import WorkersDesk
 from bot.application.dispatcher import Dispatcher, DispatchSettings
 from bot.application.jobs import Jobs, WaitingTickets
 from bot.application.outbound import Router
@@ -121,6 +122,6 @@ def telegram_channel(app: Passerelle) -> TelegramChannel:
         desk = TelegramDesk(channel.application.bot, app.settings.workers_chat_id, app.storage,
                             app.clock, app.catalogs, options.workers_language)
         escalation = wire_escalation(app, desk)
-        channel.workers = WorkersGroup(channel.application.bot, desk, escalation,
-                                       app.engine, channel.sender)
+        workers = WorkersDesk(app.engine, escalation, app.engine.followup, app.router)
+        channel.workers = WorkersGroup(channel.application.bot, desk, workers)
     return channel

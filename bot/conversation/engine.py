@@ -252,6 +252,10 @@ class Engine(FollowupFlow, EscalationFlow):
         await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
         return [self.replies.answer(served, language)], person
 
+    @property
+    def default_language(self) -> str:
+        return self._default_language
+
     def worker_gettext(self) -> Gettext:
         """Translations for texts shown to the workers (their configured language)."""
         language = self.escalation.settings.workers_language if self.escalation else "fr"
