@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
-import pytest
 import pytest_asyncio
 
 from bot.bootstrap import Passerelle, build, wire_escalation
