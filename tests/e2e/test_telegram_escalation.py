@@ -239,3 +239,21 @@ async def test_forgetting_a_person_deletes_their_workers_topic(desk: RunningBot)
     assert deleted.params["message_thread_id"] == thread
     await to_newcomer(desk)
     assert await desk.app.storage.ticket(1) is None
+
+
+async def test_one_persons_burst_to_their_worker_does_not_hold_up_anyone_else(
+    desk: RunningBot,
+) -> None:
+    """300 messages from one person in 10 s queue behind the workers' group limit in that
+    person's lane only; another person is answered meanwhile (make bench times it)."""
+    await open_ticket(desk)
+    desk.api.push_callback(NEWCOMER, "about:skip")
+    await to_newcomer(desk)
+    for k in range(300):
+        desk.api.push_text(NEWCOMER, f"message {k}")
+    other = NEWCOMER + 1
+    desk.api.push_command(other, "/start")
+    greeting = await desk.api.wait_for(("sendMessage", "sendPhoto"),
+                                       lambda c: c.ok and c.chat_id == other, timeout=10)
+    relayed = [c for c in desk.api.calls_of("copyMessage") if c.ok]
+    assert greeting.ok and len(relayed) < 300, "the other person did not wait for the burst"
