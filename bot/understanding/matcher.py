@@ -19,11 +19,13 @@ from bot.understanding.crisis import CrisisDetector, CrisisSignal, is_crisis_rep
 from bot.understanding.embeddings import Embedder
 from bot.understanding.language_names import LanguageNames
 from bot.understanding.lexical import LexicalIndex
+from bot.understanding.noise import is_noise
 from bot.understanding.normalize import normalize
 from bot.understanding.semantic import SemanticClassifier
 
 CRISIS = "crisis"
 CHANGE_LANGUAGE = "change-language"
+MAIN_MENU = "main-menu"
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,8 @@ class Matcher:
         return self.crisis_detector.detect(text[: self._tuning.max_query_chars], semantic)
 
     def match(self, text: str) -> MatchResult:
-        """Decide: crisis first, then answer directly, suggest up to three, or admit not
-        knowing."""
+        """Decide: crisis first; a language name; greetings and noise get the menu; then
+        answer directly, suggest up to three, or admit not knowing."""
         signals = self._signals(text)
         signal = self._crisis(text, signals)
         if signal is not None:
@@ -163,6 +165,8 @@ class Matcher:
         language = self.language_names.find(text)
         if language is not None:
             return MatchResult(CHANGE_LANGUAGE, 1.0, (), language)
+        if MAIN_MENU in self.topic_ids and is_noise(text):
+            return MatchResult(MAIN_MENU, 1.0)  # "hello", "ok 7", "merci", an emoji
         scores, out_of_scope = self._combine(signals)
         scores.pop(CRISIS, None)  # only the crisis detector sends the crisis reply
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)

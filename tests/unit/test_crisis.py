@@ -305,3 +305,15 @@ def test_category_replies_are_never_ranked_as_topics(matcher: Matcher) -> None:
 
 def test_crisis_comes_before_a_language_name(matcher: Matcher) -> None:
     assert matcher.match("english please, my husband hits me").topic == CRISIS
+
+
+@pytest.mark.parametrize("text", ["hello", "ok 7", "merci", "bonjour 82", "👍", "salam",
+                                  "ሰላም", "привіт", "مرحبا", "dank je", "ok", "salut ça va"])
+def test_greetings_and_noise_get_the_menu(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).topic == "main-menu"
+
+
+@pytest.mark.parametrize("text", ["bonjour je cherche un logement", "112",
+                                  "hello my husband hits me"])
+def test_a_real_word_is_matched_as_usual(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).topic != "main-menu"

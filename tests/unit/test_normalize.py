@@ -30,3 +30,8 @@ def test_script_detection() -> None:
     assert script_of("ሰላም") == "ethiopic"
     assert script_of("Привіт") == "cyrillic"
     assert script_of("bonjour") == "latin"
+
+
+def test_every_apostrophe_separates_words() -> None:
+    assert normalize("б'є") == normalize("б’є") == normalize("бʼє") == "б є"
+    assert normalize("l`eau") == "l eau"
