@@ -93,10 +93,10 @@ class Pattern:
     name: str  # "<lang>:<category>:<index>" or "<lang>:not:<index>"
     source: str
     regex: re.Pattern[str]
-    latin: bool  # matched on the consonant skeleton of the message
+    latin: bool  # matched on the skeleton of the message (Latin letters)
 
 
-# --- the consonant skeleton for Latin-letter Arabic, Tigrinya and Ukrainian --------------
+# --- the skeleton for Latin-letter Arabic, Tigrinya and Ukrainian ------------------------
 
 _DIGIT_LETTERS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "g", "9": "k"}
 _DIGRAPHS = (("dh", "d"), ("th", "t"), ("sch", "sh"), ("ch", "sh"), ("kh", "h"), ("gh", "g"),
