@@ -332,11 +332,22 @@ class CrisisDetector:
                     if not _overlaps(_words(form, found.span()), blocked):
                         return CrisisSignal(category, pattern.name)
         if semantic is not None and semantic >= self.semantic_at:
-            for category in PRIORITY:
-                for cue in self.rules.cues[category]:
-                    for found in cue.regex.finditer(normal):
-                        if not _overlaps(_words(normal, found.span()), blocked):
-                            return CrisisSignal(category, f"semantic+{cue.name}")
+            return self._cue(normal, blocked)
+        return None
+
+    def needs_semantic(self, text: str) -> bool:
+        """True when the model's opinion could change the answer: no phrase fired but a
+        danger cue word is there. Lets callers skip the embedding otherwise."""
+        normal = normalize(text[: self._max_chars])
+        return bool(normal) and self.detect(text) is None and any(
+            cue.regex.search(normal) for group in self.rules.cues.values() for cue in group)
+
+    def _cue(self, normal: str, blocked: list[tuple[int, int]]) -> CrisisSignal | None:
+        for category in PRIORITY:
+            for cue in self.rules.cues[category]:
+                for found in cue.regex.finditer(normal):
+                    if not _overlaps(_words(normal, found.span()), blocked):
+                        return CrisisSignal(category, f"semantic+{cue.name}")
         return None
 
 

@@ -144,7 +144,11 @@ class Matcher:
         return self.crisis(text) is not None
 
     def crisis(self, text: str) -> CrisisSignal | None:
-        """Which kind of danger the message is about, if any (see bot.understanding.crisis)."""
+        """Which kind of danger the message is about, if any (see bot.understanding.crisis).
+        The embedding is computed only when it could matter (a danger word, no phrase)."""
+        clipped = text[: self._tuning.max_query_chars]
+        if self._semantic is None or not self.crisis_detector.needs_semantic(clipped):
+            return self.crisis_detector.detect(clipped)
         return self._crisis(text, self._signals(text))
 
     def _crisis(self, text: str, signals: _Signals) -> CrisisSignal | None:

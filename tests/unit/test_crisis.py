@@ -317,3 +317,9 @@ def test_greetings_and_noise_get_the_menu(matcher: Matcher, text: str) -> None:
                                   "hello my husband hits me"])
 def test_a_real_word_is_matched_as_usual(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).topic != "main-menu"
+
+
+def test_the_model_is_asked_only_when_it_could_matter(detector: CrisisDetector) -> None:
+    assert not detector.needs_semantic("je veux me suicider")  # a phrase already decides
+    assert not detector.needs_semantic("où est le CPAS ?")  # no danger word at all
+    assert detector.needs_semantic("il respire bizarrement")  # a cue word, no phrase
