@@ -18,10 +18,11 @@ from enum import StrEnum
 
 from bot.application.outbound import NoRoute, PersonUnreachable, Router
 from bot.conversation.engine import Engine
-from bot.conversation.events import Reply
-from bot.conversation.person import Person
-from bot.escalation.service import EscalationService, TicketError
-from bot.escalation.tickets import Ticket, pseudonym
+from bot.domain.errors import TicketError
+from bot.domain.messages import Reply
+from bot.domain.people import Person
+from bot.domain.tickets import Ticket, pseudonym
+from bot.escalation.service import EscalationService
 from bot.followup.appointments import parse_appointment
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import noop as _noop

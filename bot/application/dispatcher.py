@@ -28,9 +28,9 @@ from datetime import timedelta
 
 from bot.application.outbound import NoRoute, PersonUnreachable, RetryLater, Router
 from bot.clock import Clock
-from bot.conversation.events import Reply
-from bot.conversation.person import Mode, Person
-from bot.followup.outbox import OutboxItem
+from bot.domain.followup import OutboxItem
+from bot.domain.messages import Reply
+from bot.domain.people import Mode, Person
 from bot.storage.ports import Storage
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock
-from bot.storage.sqlite import InboxItem, SqliteStorage
+from bot.domain.inbox import InboxItem
+from bot.storage.ports import InboxStore
 
 log = logging.getLogger(__name__)
 Handler = Callable[[InboxItem], Awaitable[None]]
@@ -26,7 +27,7 @@ MAX_ATTEMPTS = 3  # an update whose handler keeps crashing the process is set as
 
 
 class InboxProcessor:
-    def __init__(self, storage: SqliteStorage, clock: Clock, channel: str,
+    def __init__(self, storage: InboxStore, clock: Clock, channel: str,
                  handle: Handler, idle_poll: float = 1.0) -> None:
         self._storage = storage
         self._clock = clock

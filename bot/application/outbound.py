@@ -10,30 +10,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.conversation.events import Reply
-from bot.conversation.person import Person
+from bot.domain.errors import NoRoute, PersonUnreachable, RetryLater
+from bot.domain.messages import Reply
+from bot.domain.people import Person
 
 Progress = Callable[[int], Awaitable[None]]
-
-
-class PasserelleError(Exception):
-    """The root of Passerelle's own errors."""
-
-
-class PersonUnreachable(PasserelleError):
-    """The person blocked the bot (Telegram 403) or left the channel: stop, do not retry."""
-
-
-class RetryLater(PasserelleError):
-    """Rate limited (429) or a transient failure: try again after `seconds`."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds} s")
-        self.seconds = seconds
-
-
-class NoRoute(PasserelleError):
-    """No channel of this process can reach the person."""
 
 
 class Outbound(Protocol):
@@ -67,3 +48,5 @@ class Router:
         if outbound is None:
             raise NoRoute(person.ref.channel)
         await outbound.send(person, reply, skip_parts=skip_parts, progress=progress)
+
+__all__ = ["NoRoute", "Outbound", "PersonUnreachable", "Progress", "RetryLater", "Router"]

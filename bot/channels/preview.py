@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 from bot.conversation.engine import Engine
-from bot.conversation.events import Event, EventKind, Reply
-from bot.conversation.person import PersonRef
+from bot.domain.messages import Event, EventKind, Reply
+from bot.domain.people import PersonRef
 from bot.render.renderer import Renderer
 
 PAGE = """<!doctype html>

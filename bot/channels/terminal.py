@@ -12,10 +12,10 @@ from typing import TextIO
 
 from bot.application.outbound import Progress
 from bot.conversation.engine import COMMANDS, Engine
-from bot.conversation.events import Button, Event, EventKind, Reply
-from bot.conversation.person import Person, PersonRef
+from bot.domain.messages import Button, Event, EventKind, Reply
+from bot.domain.people import Person, PersonRef
+from bot.domain.tickets import Ticket
 from bot.escalation.ports import TicketBrief
-from bot.escalation.tickets import Ticket
 from bot.render.renderer import Renderer
 
 CHANNEL = "terminal"

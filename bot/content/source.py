@@ -14,13 +14,14 @@ from pathlib import Path
 from bot.content.library import ContentLibrary
 from bot.content.loader import load_content
 from bot.content.model import Problem
+from bot.domain.errors import PasserelleError
 from bot.understanding.embeddings import Embedder
 from bot.understanding.matcher import Matcher
 
 log = logging.getLogger(__name__)
 
 
-class ContentError(Exception):
+class ContentError(PasserelleError):
     """The content cannot be served; `problems` lists every reason."""
 
     def __init__(self, problems: list[Problem]) -> None:

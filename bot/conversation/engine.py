@@ -12,12 +12,12 @@ from dataclasses import replace
 from bot.clock import Clock
 from bot.content.source import ContentSource
 from bot.conversation.escalation_flow import EscalationFlow
-from bot.conversation.events import Button, Event, EventKind, Reply
 from bot.conversation.followup_flow import FollowupFlow
-from bot.conversation.person import Mode, Person
 from bot.conversation.replies import Gettext, Replies
+from bot.domain.messages import Button, Event, EventKind, Reply
+from bot.domain.people import Mode, Person
+from bot.domain.tickets import TicketSource
 from bot.escalation.service import EscalationService
-from bot.escalation.tickets import TicketSource
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
 from bot.storage.ports import Storage

@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.conversation.events import Event, EventKind, Reply
 from bot.conversation.flow import Flow, Result
-from bot.conversation.person import Mode, Person
-from bot.escalation.tickets import Ticket, TicketSource
+from bot.domain.messages import Event, EventKind, Reply
+from bot.domain.people import Mode, Person
+from bot.domain.tickets import Ticket, TicketSource
 from bot.i18n.catalogs import noop as _noop
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.conversation.events import Reply
-from bot.conversation.person import Person
+from bot.domain.messages import Reply
+from bot.domain.people import Person
 
 if TYPE_CHECKING:
     from bot.clock import Clock

@@ -7,13 +7,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.conversation.events import Button, Reply
 from bot.conversation.flow import Flow, Result
-from bot.conversation.person import Person
-from bot.escalation.tickets import TicketSource
-from bot.followup.appointments import REMINDER, Appointment
+from bot.domain.followup import Appointment, OutboxItem
+from bot.domain.messages import Button, Reply
+from bot.domain.people import Person
+from bot.domain.tickets import TicketSource
+from bot.followup.appointments import REMINDER
 from bot.followup.calendar import appointment_ics
-from bot.followup.outbox import OutboxItem
 from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_moment
 

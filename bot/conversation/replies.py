@@ -13,8 +13,8 @@ from bot import __version__
 from bot.content.library import ServedTopic
 from bot.content.model import THEMES, Topic
 from bot.content.source import ContentSource, Snapshot
-from bot.conversation.events import Button, Reply
-from bot.escalation.tickets import Ticket
+from bot.domain.messages import Button, Reply
+from bot.domain.tickets import Ticket
 from bot.followup.schedule import CheckinPlan
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.catalogs import noop as _noop

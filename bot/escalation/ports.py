@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.conversation.person import Person
-from bot.escalation.tickets import Ticket
+from bot.domain.people import Person
+from bot.domain.tickets import Ticket
 
 
 @dataclass(frozen=True)

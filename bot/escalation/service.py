@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.conversation.person import Person
+from bot.domain.errors import TicketError
+from bot.domain.people import Person
+from bot.domain.tickets import Ticket, TicketSource, TicketStatus, pseudonym
 from bot.escalation.office_hours import OfficeHours
 from bot.escalation.ports import TicketBrief, WorkerDesk
-from bot.escalation.tickets import Ticket, TicketSource, TicketStatus, pseudonym
 from bot.i18n.catalogs import noop as _noop
 from bot.storage.ports import Storage
 
@@ -44,10 +45,6 @@ class EscalationSettings:
             role_label=str(config.get("role_label", "Social worker")),
             workers_language=str(config.get("workers_language", "fr")),
         )
-
-
-class TicketError(Exception):
-    """A worker action on a ticket that does not allow it (closed, unknown)."""
 
 
 class EscalationService:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from bot.domain.followup import Appointment
 from bot.followup.schedule import BRUSSELS, CheckinPlan
 
 REMINDER = "reminder"
 
 
-@dataclass(frozen=True)
-class Appointment:
-    id: int
-    person_id: int
-    starts_at: datetime
-    place: str
-    worker: str | None
-    answer: str | None = None
-
-
 def parse_appointment(text: str) -> tuple[datetime, str] | None:
-    """`2026-12-03 14:30 CPAS, rue Royale 1` → (UTC moment, place); Brussels local time."""
+    """`2026-12-03 14:30 CPAS, rue Royale 1` → (a Brussels-time aware moment, place)."""
     parts = text.split(maxsplit=2)
     if len(parts) < 3:
         return None

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from bot.followup.appointments import Appointment
+from bot.domain.followup import Appointment
 from bot.followup.schedule import BRUSSELS
 
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
-from bot.escalation.tickets import pseudonym
-from bot.followup.appointments import REMINDER, Appointment, reminder_times
-from bot.followup.outbox import OutboxItem, Participant
+from bot.domain.followup import Appointment, OutboxItem, Participant
+from bot.domain.tickets import pseudonym
+from bot.followup.appointments import REMINDER, reminder_times
 from bot.followup.schedule import Checkin, CheckinPlan
 from bot.storage.ports import Storage
 

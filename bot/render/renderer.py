@@ -13,7 +13,7 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.conversation.events import Button, Reply
+from bot.domain.messages import Button, Reply
 from bot.i18n.locale import is_rtl
 from bot.render import markdown
 

@@ -7,10 +7,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from bot.conversation.person import Person, PersonRef
-from bot.escalation.tickets import Ticket, TicketSource
-from bot.followup.appointments import Appointment
-from bot.followup.outbox import OutboxItem, Participant
+from bot.domain.followup import Appointment, OutboxItem, Participant
+from bot.domain.inbox import InboxItem
+from bot.domain.people import Person, PersonRef
+from bot.domain.tickets import Ticket, TicketSource
 
 
 class PersonStore(Protocol):
@@ -148,6 +148,23 @@ class FollowupStore(Protocol):
                                                                     str]]: ...
 
 
+class InboxStore(Protocol):
+    """Updates made durable before the channel acknowledges them, handled from here."""
+
+    async def receive(self, channel: str, updates: list[tuple[int, str, str]],
+                      at: datetime) -> int: ...
+
+    async def last_received(self, channel: str) -> int | None: ...
+
+    async def waiting_updates(self, channel: str, limit: int = 500) -> list[InboxItem]: ...
+
+    async def update_attempted(self, inbox_id: int) -> None: ...
+
+    async def update_handled(self, inbox_id: int, at: datetime) -> bool: ...
+
+    async def prune_inbox(self, channel: str) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """A use case's statements commit together or not at all; effects wait for the commit."""
 
@@ -159,8 +176,8 @@ class UnitOfWork(Protocol):
     def in_unit_of_work(self) -> bool: ...
 
 
-class Storage(PersonStore, ActivityStore, MediaCache, TicketStore, FollowupStore, UnitOfWork,
-              Protocol):
+class Storage(PersonStore, ActivityStore, MediaCache, TicketStore, FollowupStore, InboxStore,
+              UnitOfWork, Protocol):
     """Everything at once: what bootstrap hands to the engine and the channels."""
 
     async def close(self) -> None: ...

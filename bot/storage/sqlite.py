@@ -14,17 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
-from bot.conversation.person import Mode, Person, PersonRef
-from bot.escalation.tickets import Ticket, TicketSource, TicketStatus
-from bot.followup.appointments import Appointment
-from bot.followup.outbox import OutboxItem, OutboxStatus, Participant
+from bot.domain.followup import Appointment, OutboxItem, OutboxStatus, Participant
+from bot.domain.inbox import InboxItem
+from bot.domain.people import Mode, Person, PersonRef
+from bot.domain.tickets import Ticket, TicketSource, TicketStatus
 from bot.storage.unit_of_work import (
     AfterCommit,
     GuardedConnection,
@@ -47,18 +46,6 @@ def _migrations() -> list[tuple[int, str]]:
         if entry.name.endswith(".sql"):
             found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    """One update received from a channel, durable before the channel is told we have it."""
-
-    id: int
-    channel: str
-    external_id: int
-    lane: str
-    payload: str
-    attempts: int
 
 
 class SqliteStorage:

@@ -70,7 +70,7 @@ def test_export_checkins_is_pseudonymised(tmp_path: Path, monkeypatch: pytest.Mo
     import asyncio
     from datetime import UTC, datetime
 
-    from bot.conversation.person import PersonRef
+    from bot.domain.people import PersonRef
     from bot.storage.sqlite import SqliteStorage
 
     db = tmp_path / "db.sqlite3"

@@ -15,8 +15,8 @@ from bot.content.library import source_hash
 from bot.content.source import ContentSource
 from bot.content.stamp import write_translated_from
 from bot.conversation.engine import Engine
-from bot.conversation.events import Event, EventKind, Reply
-from bot.conversation.person import PersonRef
+from bot.domain.messages import Event, EventKind, Reply
+from bot.domain.people import PersonRef
 from bot.i18n.catalogs import Catalogs
 from bot.storage.sqlite import SqliteStorage
 from tests.factory import CONTENT, topic_file

@@ -1,4 +1,4 @@
-from bot.conversation.events import Button, Reply
+from bot.domain.messages import Button, Reply
 from bot.render.markdown import FSI, PDI, isolate, to_html, to_plain
 from bot.render.renderer import Renderer
 

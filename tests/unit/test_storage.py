@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.conversation.person import Mode, PersonRef
+from bot.domain.people import Mode, PersonRef
 from bot.storage.sqlite import SqliteStorage
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from bot.channels.terminal import ConsoleDesk
 from bot.channels.web.app import WebChannel, WebOptions, web_channel
 from bot.config import Settings
 from bot.content.source import ContentSource
-from bot.conversation.events import Reply
-from bot.conversation.person import PersonRef
+from bot.domain.messages import Reply
+from bot.domain.people import PersonRef
 
 TOKEN = re.compile(r'name="t" value="([0-9a-f]+)"')
 

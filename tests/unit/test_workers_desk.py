@@ -11,11 +11,11 @@ from bot.clock import ManualClock
 from bot.config import PROJECT_ROOT
 from bot.content.source import ContentSource
 from bot.conversation.engine import Engine
-from bot.conversation.events import Event, EventKind, Reply
-from bot.conversation.person import Person, PersonRef
+from bot.domain.messages import Event, EventKind, Reply
+from bot.domain.people import Person, PersonRef
+from bot.domain.tickets import Ticket
 from bot.escalation.office_hours import OfficeHours
 from bot.escalation.service import EscalationService
-from bot.escalation.tickets import Ticket
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs

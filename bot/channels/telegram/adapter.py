@@ -37,10 +37,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content.source import ContentSource
 from bot.conversation.engine import COMMANDS, Engine
-from bot.conversation.events import Event, EventKind
-from bot.conversation.person import PersonRef
+from bot.domain.inbox import InboxItem
+from bot.domain.messages import Event, EventKind
+from bot.domain.people import PersonRef
 from bot.render.renderer import Renderer
-from bot.storage.sqlite import InboxItem, SqliteStorage
+from bot.storage.sqlite import SqliteStorage
 
 log = logging.getLogger(__name__)
 MEDIA_KINDS = ("photo", "voice", "audio", "video", "video_note", "document", "sticker",

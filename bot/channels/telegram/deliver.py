@@ -11,8 +11,8 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.application.outbound import PersonUnreachable, Progress, RetryLater
 from bot.channels.telegram.sender import TelegramSender
-from bot.conversation.events import Reply
-from bot.conversation.person import Person
+from bot.domain.messages import Reply
+from bot.domain.people import Person
 from bot.render.renderer import Renderer
 
 

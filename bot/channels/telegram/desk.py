@@ -14,9 +14,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.clock import Clock
-from bot.conversation.person import Person
+from bot.domain.people import Person
+from bot.domain.tickets import Ticket
 from bot.escalation.ports import TicketBrief
-from bot.escalation.tickets import Ticket
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.locale import native_name
 from bot.storage.ports import Storage
@@ -45,7 +45,7 @@ class TelegramDesk:
         known = None if fresh else await self._storage.thread_of(person.id)
         if known is not None:
             return int(known)
-        from bot.escalation.tickets import pseudonym
+        from bot.domain.tickets import pseudonym
 
         language = (person.language or "?").upper()
         topic = await self._bot.create_forum_topic(self.chat_id, f"{pseudonym(person.id)} · "

@@ -23,7 +23,7 @@ from bot.application.outbound import PersonUnreachable
 from bot.channels.telegram.deliver import bot_api_errors
 from bot.channels.telegram.desk import TelegramDesk
 from bot.channels.telegram.sender import CHANNEL
-from bot.conversation.person import Person
+from bot.domain.people import Person
 
 log = logging.getLogger(__name__)
 MEMBERSHIP_TTL = 60.0
