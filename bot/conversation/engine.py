@@ -7,13 +7,16 @@ else, in every state, so the emergency numbers always come first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.clock import Clock
 from bot.content.source import ContentSource
 from bot.conversation.escalation_flow import EscalationFlow
+from bot.conversation.flow import Result
 from bot.conversation.followup_flow import FollowupFlow
 from bot.conversation.replies import Gettext, Replies
+from bot.domain.actions import Act, Action, encode, parse
 from bot.domain.messages import Button, Event, EventKind, Reply
 from bot.domain.people import Mode, Person
 from bot.domain.tickets import TicketSource
@@ -25,6 +28,7 @@ from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS, MatchResult
 from bot.understanding.normalize import script_of
 
 log = logging.getLogger(__name__)
+ButtonHandler = Callable[[Action, Person, str], Awaitable[Result | None]]
 
 COMMANDS = ("start", "menu", "language", "person", "checkins", "stop", "about", "help")
 LONG_MESSAGE = 600
@@ -48,6 +52,7 @@ class Engine(FollowupFlow, EscalationFlow):
         self.escalation = escalation
         self.followup = followup
         self.replies = Replies(content, catalogs, default_language)
+        self._buttons = self._button_table()
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -125,47 +130,66 @@ class Engine(FollowupFlow, EscalationFlow):
         return [self.replies.text(language, text), self.replies.main_menu(language)], person
 
     async def _button(
-        self, action: str, person: Person, language: str
+        self, data: str, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
-        kind, _sep, value = action.partition(":")
+        """Route a pressed button by its parsed action (one table, no string matching)."""
+        action = parse(data)
         library = self.replies.snapshot.library
-        if kind == "lang" and value in library.languages:
-            person = replace(person, language=value, pending=None)
-            return [self.replies.language_set(value), self.replies.main_menu(value)], person
+        if action is not None and action.kind is Act.LANG and action.arg(0) in library.languages:
+            code = action.arg(0)
+            person = replace(person, language=code, pending=None)
+            return [self.replies.language_set(code), self.replies.main_menu(code)], person
         person = replace(person, language=language)
-        if kind == "menu":
-            return [self.replies.main_menu(language)], replace(person, pending=None)
-        if kind == "theme" and value in library.catalogue.themes:
-            return [self.replies.theme(value, language)], person
-        if kind == "topic":
-            return await self._answer_or_function(value, person, language)
-        if kind == "person":
-            source = {"crisis": TicketSource.CRISIS, "failed": TicketSource.FAILED_MATCHES}.get(
-                value, TicketSource.REQUEST)
-            return await self._person_requested(person, language, source)
-        if kind == "sat":
-            return await self._satisfaction(value, person, language)
-        if kind == "consent":
-            if value == "yes":
-                return await self._consented(person, language, resumed=False)
-            _ = self.replies.gettext(language)
-            return [self.replies.text(language, _("All right: no check-ins. You can still ask me "
-                                           "anything."), self.replies.menu_row(language))], person
-        if kind == "ci":
-            return await self._checkin_answer(value, person, language)
-        if kind == "appt":
-            return await self._appointment_answer(value, person, language)
-        if kind == "languages":
-            return [self.replies.language_picker(language)], person
-        if kind == "fb":
-            return await self._feedback(value, person, language)
-        if kind == "gloss":
-            return [self.replies.glossary(value, language)], person
-        if kind == "forget":
-            return await self._forget(value, person, language)
+        handler = self._buttons.get(action.kind) if action is not None else None
+        if action is not None and handler is not None:
+            result = await handler(action, person, language)
+            if result is not None:
+                return result
         _ = self.replies.gettext(language)
         return [self.replies.text(language, _("This button is no longer valid. Here is the menu.")),
                 self.replies.main_menu(language)], person
+
+    def _button_table(self) -> dict[Act, ButtonHandler]:
+        return {
+            Act.MENU: self._menu_button, Act.THEME: self._theme_button,
+            Act.TOPIC: lambda a, p, lang: self._answer_or_function(a.arg(0), p, lang),
+            Act.PERSON: self._person_button,
+            Act.SATISFACTION: lambda a, p, lang: self._satisfaction(a.value, p, lang),
+            Act.CONSENT: self._consent_button,
+            Act.CHECKIN: lambda a, p, lang: self._checkin_answer(a.value, p, lang),
+            Act.APPOINTMENT: lambda a, p, lang: self._appointment_answer(a.value, p, lang),
+            Act.LANGUAGES: self._languages_button,
+            Act.FEEDBACK: lambda a, p, lang: self._feedback(a.value, p, lang),
+            Act.GLOSSARY: self._glossary_button,
+            Act.FORGET: lambda a, p, lang: self._forget(a.arg(0), p, lang),
+        }
+
+    async def _menu_button(self, action: Action, person: Person, language: str) -> Result:
+        return [self.replies.main_menu(language)], replace(person, pending=None)
+
+    async def _theme_button(self, action: Action, person: Person,
+                            language: str) -> Result | None:
+        if action.arg(0) not in self.replies.snapshot.library.catalogue.themes:
+            return None
+        return [self.replies.theme(action.arg(0), language)], person
+
+    async def _person_button(self, action: Action, person: Person, language: str) -> Result:
+        source = {"crisis": TicketSource.CRISIS, "failed": TicketSource.FAILED_MATCHES}.get(
+            action.arg(0), TicketSource.REQUEST)
+        return await self._person_requested(person, language, source)
+
+    async def _consent_button(self, action: Action, person: Person, language: str) -> Result:
+        if action.arg(0) == "yes":
+            return await self._consented(person, language, resumed=False)
+        _ = self.replies.gettext(language)
+        text = _("All right: no check-ins. You can still ask me anything.")
+        return [self.replies.text(language, text, self.replies.menu_row(language))], person
+
+    async def _languages_button(self, action: Action, person: Person, language: str) -> Result:
+        return [self.replies.language_picker(language)], person
+
+    async def _glossary_button(self, action: Action, person: Person, language: str) -> Result:
+        return [self.replies.glossary(action.arg(0), language)], person
 
     async def _feedback(
         self, value: str, person: Person, language: str
@@ -229,7 +253,7 @@ class Engine(FollowupFlow, EscalationFlow):
         if failures >= FAILURES_BEFORE_OFFER:
             offer = _("I still do not understand. A person can help you.")
             replies.append(self.replies.text(language, offer, (
-                (Button("💬 " + _("Talk to a person"), "person:failed"),),)))
+                (Button("💬 " + _("Talk to a person"), encode(Act.PERSON, "failed")),),)))
         return replies, person
 
     async def _answer_or_function(

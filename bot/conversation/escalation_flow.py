@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.flow import Flow, Result
+from bot.domain.actions import Act, parse
 from bot.domain.messages import Event, EventKind, Reply
 from bot.domain.people import Mode, Person
 from bot.domain.tickets import Ticket, TicketSource
@@ -56,25 +57,27 @@ class EscalationFlow(Flow):
         assert self.escalation is not None
         person = replace(person, language=language)
         escalation = self.escalation
+        action = parse(event.action) if event.kind is EventKind.BUTTON else None
         if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
             await escalation.make_urgent(ticket, person, _noop("crisis words in the last message"))
             if event.message_ref:
                 await escalation.relay(ticket, person, event.message_ref)
             return self.replies.crisis(language), person
         leaving = (event.kind is EventKind.COMMAND and event.command in {"menu", "start"}) or (
-            event.kind is EventKind.BUTTON and event.action in {"leave", "menu"})
+            event.kind is EventKind.BUTTON and action is not None
+            and action.kind in {Act.LEAVE, Act.MENU})
         if leaving:
             await escalation.person_left(ticket, person)
             _ = self.replies.gettext(language)
             text = _("You left the conversation with the social worker. Here is the menu.")
             return [self.replies.text(language, text), self.replies.main_menu(language)], replace(
                 person, mode=Mode.BOT)
-        if event.kind is EventKind.BUTTON and event.action.startswith("about:"):
-            about = event.action.partition(":")[2] or None
+        if action is not None and action.kind is Act.ABOUT:
+            about = action.arg(0) or None
             await escalation.answer_about(ticket, person, None if about == "skip" else about)
             return [self.replies.ticket_confirmation(language, self._expected_answer())], person
         if event.kind is EventKind.COMMAND or event.kind is EventKind.BUTTON:
-            if event.command == "person" or event.action.startswith("person"):
+            if event.command == "person" or (action is not None and action.kind is Act.PERSON):
                 return await self._person_requested(person, language, TicketSource.REQUEST)
             if event.kind is EventKind.COMMAND:
                 return await self._command(event, person, language)

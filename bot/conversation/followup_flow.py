@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.flow import Flow, Result
+from bot.domain.actions import Act, encode
 from bot.domain.followup import Appointment, OutboxItem
 from bot.domain.messages import Button, Reply
 from bot.domain.people import Person
@@ -47,8 +48,8 @@ class FollowupFlow(Flow):
                  "Only the social workers of your CPAS see them. "
                  "You can stop at any time with /stop. Do you agree?").format(
             worker=worker, count=count)
-        buttons = ((Button("✅ " + _("Yes, I agree"), "consent:yes"),),
-                   (Button(_("No, thank you"), "consent:no"),))
+        buttons = ((Button("✅ " + _("Yes, I agree"), encode(Act.CONSENT, "yes")),),
+                   (Button(_("No, thank you"), encode(Act.CONSENT, "no")),))
         consent = self.replies.text(language, text, buttons)
         return [consent, self.replies.language_picker(language)], replace(person,
                                                                           language=language)
@@ -114,9 +115,10 @@ class FollowupFlow(Flow):
         text = text.format(date=when, place=appointment.place)
         if appointment.worker:
             text += " " + _("With: {worker}.").format(worker=appointment.worker)
-        buttons = ((Button("✅ " + _("I will come"), f"appt:{appointment.id}:yes"),
-                    Button("❌ " + _("I cannot come"), f"appt:{appointment.id}:no")),
-                   (Button("📄 " + _("What to bring"), "topic:documents-to-bring"),))
+        answer = appointment.id
+        buttons = ((Button("✅ " + _("I will come"), encode(Act.APPOINTMENT, answer, "yes")),
+                    Button("❌ " + _("I cannot come"), encode(Act.APPOINTMENT, answer, "no"))),
+                   (Button("📄 " + _("What to bring"), encode(Act.TOPIC, "documents-to-bring")),))
         attachment = None
         if which == "confirm":
             ics = appointment_ics(appointment, _("Appointment"), self._clock.now())

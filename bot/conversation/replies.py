@@ -13,6 +13,7 @@ from bot import __version__
 from bot.content.library import ServedTopic
 from bot.content.model import THEMES, Topic
 from bot.content.source import ContentSource, Snapshot
+from bot.domain.actions import Act, encode
 from bot.domain.messages import Button, Reply
 from bot.domain.tickets import Ticket
 from bot.followup.schedule import CheckinPlan
@@ -48,11 +49,13 @@ class Replies:
         text, text_lang = plan.question(checkin.questions[question_index],
                                         self.snapshot.library.chain(language))
         _ = self.gettext(language)
-        prefix = f"ci:{item_id}:{question_index}:"
-        faces = tuple(Button(face, f"{prefix}{score}")
+        def tap(answer: object) -> str:
+            return encode(Act.CHECKIN, item_id, question_index, answer)
+
+        faces = tuple(Button(face, tap(score))
                       for score, face in enumerate(("😞", "🙁", "😐", "🙂", "😄"), start=1))
-        buttons = (faces, (Button("❓ " + _("I have a question"), f"{prefix}question"),),
-                   (Button("🆘 " + _("I need help now"), f"{prefix}help"),))
+        buttons = (faces, (Button("❓ " + _("I have a question"), tap("question")),),
+                   (Button("🆘 " + _("I need help now"), tap("help")),))
         return Reply("message", text_lang, {"text": text}, None, buttons)
 
     def ask_about(self, language: str, recent: list[str]) -> Reply:
@@ -62,11 +65,11 @@ class Replies:
         for topic_id in recent[:2]:
             served = library.served(language, topic_id)
             if served is not None and not served.topic.is_function:
-                buttons.append((Button(served.topic.title, f"about:{topic_id}"),))
+                buttons.append((Button(served.topic.title, encode(Act.ABOUT, topic_id)),))
         buttons.append(tuple(
-            Button(f"{THEME_EMOJI[theme]} {_(THEME_NAMES[theme])}", f"about:{theme}")
+            Button(f"{THEME_EMOJI[theme]} {_(THEME_NAMES[theme])}", encode(Act.ABOUT, theme))
             for theme in THEMES))
-        buttons.append((Button("⏭ " + _("Skip"), "about:skip"),))
+        buttons.append((Button("⏭ " + _("Skip"), encode(Act.ABOUT, "skip")),))
         buttons.extend(self.leave_row(language))
         text = _("A social worker can answer you here. What is it about? "
                  "Choose below, or write it in your own words.")
@@ -89,15 +92,15 @@ class Replies:
 
     def leave_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
         _ = self.gettext(language)
-        return ((Button("↩️ " + _("Back to the menu"), "leave"),),)
+        return ((Button("↩️ " + _("Back to the menu"), encode(Act.LEAVE)),),)
 
 
     def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
         """What the person sees when the worker closes: a one-tap satisfaction question."""
         _ = self.gettext(language)
-        buttons = (tuple(Button(face, f"sat:{ticket.id}:{score}")
+        buttons = (tuple(Button(face, encode(Act.SATISFACTION, ticket.id, score))
                          for face, score in (("😞", 1), ("😐", 2), ("🙂", 3))),
-                   (Button("🏠 " + _("Menu"), "menu"),))
+                   (Button("🏠 " + _("Menu"), encode(Act.MENU)),))
         text = _("The social worker has closed the conversation. How was it for you?")
         return [self.text(language, text, buttons)]
 
@@ -139,8 +142,8 @@ class Replies:
 
     def menu_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
         _ = self.gettext(language)
-        return ((Button("🏠 " + _("Menu"), "menu"),
-                 Button("💬 " + _("Talk to a person"), "person")),)
+        return ((Button("🏠 " + _("Menu"), encode(Act.MENU)),
+                 Button("💬 " + _("Talk to a person"), encode(Act.PERSON))),)
 
 
     def greeting(self, language: str) -> Reply:
@@ -155,7 +158,8 @@ class Replies:
         library = self.snapshot.library
         ordered = sorted(library.languages, key=lambda code: (code != language, code))
         buttons = tuple(
-            (Button(("✓ " if code == language else "") + native_name(code), f"lang:{code}"),)
+            (Button(("✓ " if code == language else "") + native_name(code),
+                    encode(Act.LANG, code)),)
             for code in ordered
         )
         return self.text(language, "🌐 " + _("Choose your language:"), buttons)
@@ -171,10 +175,10 @@ class Replies:
         _ = self.gettext(language)
         buttons = (
             *((Button(f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip(),
-                      f"theme:{theme}"),)
+                      encode(Act.THEME, theme)),)
               for theme in THEMES if theme in self.snapshot.library.catalogue.themes),
-            (Button("💬 " + _("Talk to a person"), "person"),
-             Button("🌐 " + _("Language"), "languages")),
+            (Button("💬 " + _("Talk to a person"), encode(Act.PERSON)),
+             Button("🌐 " + _("Language"), encode(Act.LANGUAGES))),
         )
         text = _("What is your question about? Choose a theme, or type your question.")
         return self.text(language, text, buttons)
@@ -188,14 +192,14 @@ class Replies:
             served = library.served(language, topic_id)
             if served is not None:
                 buttons.append((self.topic_button(served),))
-        buttons.append((Button("🏠 " + _("Menu"), "menu"),))
+        buttons.append((Button("🏠 " + _("Menu"), encode(Act.MENU)),))
         title = f"{THEME_EMOJI.get(theme, '')} {_(THEME_NAMES[theme])}".strip()
         return self.text(language, f"{title}\n" + _("Choose a topic:"), tuple(buttons))
 
 
     def topic_button(self, served: ServedTopic) -> Button:
         emoji = self.snapshot.library.pictogram_emoji.get(served.topic.pictogram, "")
-        return Button(f"{emoji} {served.topic.title}".strip(), f"topic:{served.topic.id}")
+        return Button(f"{emoji} {served.topic.title}".strip(), encode(Act.TOPIC, served.topic.id))
 
 
     def answer(self, served: ServedTopic, language: str) -> Reply:
@@ -209,14 +213,15 @@ class Replies:
         elif library.is_outdated(topic):
             notices.append(_("This translation may be older than the French version."))
         buttons: list[tuple[Button, ...]] = [(
-            Button("👍", f"fb:{topic.id}:1"), Button("👎", f"fb:{topic.id}:0"))]
+            Button("👍", encode(Act.FEEDBACK, topic.id, 1)),
+            Button("👎", encode(Act.FEEDBACK, topic.id, 0)))]
         for related_id in topic.related[:3]:
             related = library.served(language, related_id)
             if related is not None and not related.topic.is_function:
                 buttons.append((self.topic_button(related),))
         glossary = [library.glossary_entry(topic.lang, g) for g in topic.glossary[:3]]
-        terms = tuple(Button(f"❓ {entry.term}", f"gloss:{entry.id}") for entry in glossary
-                      if entry is not None)
+        terms = tuple(Button(f"❓ {entry.term}", encode(Act.GLOSSARY, entry.id))
+                      for entry in glossary if entry is not None)
         if terms:
             buttons.append(terms)
         buttons.extend(self.menu_row(language))
@@ -252,7 +257,7 @@ class Replies:
             if served is None:
                 continue
             if served.topic.is_function:
-                buttons.append((Button(served.topic.title, f"topic:{topic_id}"),))
+                buttons.append((Button(served.topic.title, encode(Act.TOPIC, topic_id)),))
             else:
                 buttons.append((self.topic_button(served),))
         buttons.extend(self.menu_row(language))
@@ -270,8 +275,8 @@ class Replies:
             "offer": _("Do you want to talk to a person?"),
             "direction": "rtl" if language == "ar" else "ltr",
         }
-        buttons = ((Button("💬 " + _("Talk to a person"), "person:crisis"),),
-                   (Button("🏠 " + _("Menu"), "menu"),))
+        buttons = ((Button("💬 " + _("Talk to a person"), encode(Act.PERSON, "crisis")),),
+                   (Button("🏠 " + _("Menu"), encode(Act.MENU)),))
         return [Reply("crisis", language, context, None, buttons)]
 
 
@@ -279,7 +284,7 @@ class Replies:
         _ = self.gettext(language)
         text = _("A social worker cannot be reached in this chat yet. Call or visit your "
                  "CPAS. In danger, call 112.")
-        return self.text(language, "💬 " + text, ((Button("🏠 " + _("Menu"), "menu"),),))
+        return self.text(language, "💬 " + text, ((Button("🏠 " + _("Menu"), encode(Act.MENU)),),))
 
 
     def confirm_forget(self, language: str) -> Reply:
@@ -287,8 +292,8 @@ class Replies:
         served = self.snapshot.library.served(language, "delete-my-data")
         explanation = served.topic.body if served and served.topic.body else ""
         question = _("Do you want me to forget you? I will delete your language and history.")
-        buttons = ((Button("🗑 " + _("Yes, delete"), "forget:yes"),
-                    Button(_("No"), "forget:no")),)
+        buttons = ((Button("🗑 " + _("Yes, delete"), encode(Act.FORGET, "yes")),
+                    Button(_("No"), encode(Act.FORGET, "no"))),)
         return Reply("confirm", language, {"body": explanation, "question": question},
                      None, buttons)
 
