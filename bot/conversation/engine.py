@@ -24,6 +24,7 @@ from bot.escalation.service import EscalationService
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
 from bot.storage.ports import Storage
+from bot.understanding.crisis import is_crisis_reply
 from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS, MatchResult
 from bot.understanding.normalize import script_of
 
@@ -85,8 +86,14 @@ class Engine(FollowupFlow, EscalationFlow):
         result = None
         if event.kind is EventKind.TEXT:  # matched once: crisis words win in every state
             result = self.replies.snapshot.matcher.match(event.text)
-            if result.topic == CRISIS:
-                return self.replies.crisis(language), replace(person, language=language)
+            if result.topic == CRISIS or result.crisis is not None:
+                category = result.crisis.category if result.crisis else None
+                return self.replies.crisis(language, category), replace(person, language=language)
+        if event.kind is EventKind.MEDIA and event.text:  # a caption can be a cry for help
+            signal = self.replies.snapshot.matcher.crisis(event.text)
+            if signal is not None:
+                return (self.replies.crisis(language, signal.category),
+                        replace(person, language=language))
         if event.kind is EventKind.COMMAND:
             return await self._command(event, person, language)
         if event.kind is EventKind.BUTTON:
@@ -259,8 +266,9 @@ class Engine(FollowupFlow, EscalationFlow):
     async def _answer_or_function(
         self, topic_id: str, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
-        if topic_id == CRISIS:
-            return self.replies.crisis(language), person
+        if topic_id == CRISIS or is_crisis_reply(topic_id):
+            category = topic_id.removeprefix("crisis-") if topic_id != CRISIS else None
+            return self.replies.crisis(language, category), person
         if topic_id == "talk-to-a-person":
             return await self._person_requested(person, language, TicketSource.REQUEST)
         if topic_id == CHANGE_LANGUAGE:

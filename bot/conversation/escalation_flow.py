@@ -58,11 +58,13 @@ class EscalationFlow(Flow):
         person = replace(person, language=language)
         escalation = self.escalation
         action = parse(event.action) if event.kind is EventKind.BUTTON else None
-        if event.kind is EventKind.TEXT and self.replies.snapshot.matcher.is_crisis(event.text):
+        signal = (self.replies.snapshot.matcher.crisis(event.text)
+                  if event.kind in {EventKind.TEXT, EventKind.MEDIA} and event.text else None)
+        if signal is not None:  # the worker is alerted, the person gets the numbers at once
             await escalation.make_urgent(ticket, person, _noop("crisis words in the last message"))
             if event.message_ref:
                 await escalation.relay(ticket, person, event.message_ref)
-            return self.replies.crisis(language), person
+            return self.replies.crisis(language, signal.category), person
         leaving = (event.kind is EventKind.COMMAND and event.command in {"menu", "start"}) or (
             event.kind is EventKind.BUTTON and action is not None
             and action.kind in {Act.LEAVE, Act.MENU})

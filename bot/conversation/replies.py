@@ -233,8 +233,6 @@ class Replies:
             "source_label": _("Official source"),
             "helped": _("Did this help?"),
             "notices": notices,
-            "direction": library.languages[topic.lang].direction
-            if topic.lang in library.languages else "ltr",
         }
         return Reply("answer", topic.lang if served.is_fallback else language, context,
                      topic.pictogram or None, tuple(buttons))
@@ -264,16 +262,22 @@ class Replies:
         return self.text(language, _("Did you mean:"), tuple(buttons))
 
 
-    def crisis(self, language: str) -> list[Reply]:
+    def crisis(self, language: str, category: str | None = None) -> list[Reply]:
+        """The emergency answer that fits the danger: the category's own content
+        (crisis-medical, crisis-poisoning, …) when there is one, else the general one."""
         _ = self.gettext(language)
-        served = self.snapshot.library.served(language, CRISIS)
+        library = self.snapshot.library
+        served = (library.served(language, f"crisis-{category}") if category else None) or \
+            library.served(language, CRISIS)
         body = served.topic.body if served else ""
+        numbers = (_("Emergency: call 112. Suicide line: 1813 (Flanders), "
+                     "0800 32 123 (Wallonia and Brussels). Free, day and night.")
+                   if category in {None, "suicide"}
+                   else _("Emergency: call 112. Free, day and night."))
         context = {
-            "numbers": _("Emergency: call 112. Suicide line: 1813 (Flanders), "
-                         "0800 32 123 (Wallonia and Brussels). Free, day and night."),
+            "numbers": numbers,
             "body": body,
             "offer": _("Do you want to talk to a person?"),
-            "direction": "rtl" if language == "ar" else "ltr",
         }
         buttons = ((Button("💬 " + _("Talk to a person"), encode(Act.PERSON, "crisis")),),
                    (Button("🏠 " + _("Menu"), encode(Act.MENU)),))

@@ -177,3 +177,19 @@ async def test_fallback_language_and_outdated_translation_are_announced(tmp_path
     fresh = source_hash(library.topics[("fr", "bank-account")])
     assert fresh.startswith("fr@")
     await storage.close()
+
+
+async def test_the_crisis_answer_fits_the_danger_in_any_state_and_in_captions(
+    engine: Engine,
+) -> None:
+    await press(engine, "lang:fr")
+    (poisoning,) = await say(engine, "mon fils a bu de l'eau de javel")
+    assert poisoning.template == "crisis" and "070 245 245" in str(poisoning.context["body"])
+    assert "1813" not in str(poisoning.context["numbers"]), "no suicide line for a poisoning"
+    (suicide,) = await say(engine, "je veux mourir, je vais me tuer ce soir")
+    assert "1813" in str(suicide.context["numbers"])
+    replies = await engine.handle(Event(REF, EventKind.MEDIA, media="photo",
+                                        text="il ne respire plus, aidez moi"))
+    assert replies[0].template == "crisis" and "112" in str(replies[0].context["numbers"])
+    (photo,) = await engine.handle(Event(REF, EventKind.MEDIA, media="photo", text="ma carte"))
+    assert photo.template != "crisis", "an ordinary caption is not an emergency"

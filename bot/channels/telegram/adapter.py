@@ -156,8 +156,10 @@ class TelegramChannel:
         message = update.effective_message
         kind = next((k for k in MEDIA_KINDS if message is not None and getattr(message, k, None)),
                     "other")
+        caption = message.caption if message is not None and message.caption else ""
         await self._handle(update, Event(
-            self._ref(update), EventKind.MEDIA, media=kind, language_hint=self._hint(update),
+            self._ref(update), EventKind.MEDIA, media=kind, text=caption,
+            language_hint=self._hint(update),
             message_ref=str(message.message_id) if message else None))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
