@@ -89,7 +89,7 @@ class SemanticClassifier:
 
     def probabilities(self, text: str) -> tuple[npt.NDArray[np.float32], float]:
         """One probability per topic id (in the matcher's order), and P(out of scope)."""
-        vector = self._embedder.embed([text])
+        vector = self._embedder.embed_query(text)
         proba = self._model.predict_proba(vector)[0]
         out = np.where(self._columns >= 0, proba[np.maximum(self._columns, 0)], 0.0)
         none = float(proba[self._none_column]) if self._none_column >= 0 else 0.0
