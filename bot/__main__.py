@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default=None)
     chat.set_defaults(handler=_chat)
 
+    from bot.channels.web.cli import add_commands as add_web_commands
+
+    add_web_commands(commands)  # passerelle web, passerelle poster
+
     match = commands.add_parser("match", help="show what a message would be answered with")
     match.add_argument("--lang", default="fr")
     match.add_argument("--batch", action="store_true", help="JSON Lines on stdin")

@@ -30,6 +30,9 @@ class Settings:
     semantic_matching: bool = True
     workers_chat_id: int | None = None
     log_message_text: bool = False
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_kiosk: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -62,6 +65,7 @@ def load_settings(
     workers = pick("PASSERELLE_WORKERS_CHAT_ID", "workers_chat_id")
     semantic = pick("PASSERELLE_SEMANTIC", "semantic_matching")
     log_text = pick("PASSERELLE_LOG_MESSAGE_TEXT", "log_message_text")
+    web_port = pick("PASSERELLE_WEB_PORT", "web_port")
     return Settings(
         telegram_token=pick("TELEGRAM_BOT_TOKEN", "telegram_token"),
         telegram_base_url=base_url or defaults.telegram_base_url,
@@ -74,6 +78,9 @@ def load_settings(
         semantic_matching=_truthy(semantic, default=True),
         workers_chat_id=int(workers) if workers else None,
         log_message_text=_truthy(log_text, default=False),
+        web_host=pick("PASSERELLE_WEB_HOST", "web_host") or defaults.web_host,
+        web_port=int(web_port) if web_port else defaults.web_port,
+        web_kiosk=_truthy(pick("PASSERELLE_WEB_KIOSK", "web_kiosk"), default=False),
         extra={k: v for k, v in file_values.items() if isinstance(k, str)},
     )
 
