@@ -1,6 +1,8 @@
 """The `passerelle` command line (also `python -m bot`).
 
-    passerelle run                      Telegram if TELEGRAM_BOT_TOKEN is set, else terminal chat
+    passerelle run                      the web point, plus Telegram if TELEGRAM_BOT_TOKEN is set
+    passerelle web [--kiosk]            only the web point
+    passerelle poster --out poster.pdf  the A4 poster with QR codes
     passerelle chat --lang fr           talk to the bot in this terminal
     passerelle match --lang fr "text"   what the bot would answer, as JSON
     passerelle match --batch            JSON Lines {"id","lang","text"} in, results out
@@ -18,7 +20,6 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
@@ -52,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="start the bot (Telegram, or terminal without a token)")
+    run = commands.add_parser("run", help="start the web point (and Telegram with a token)")
     run.set_defaults(handler=_run)
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
@@ -104,58 +105,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.telegram_token:
-        print("No TELEGRAM_BOT_TOKEN set: starting the terminal chat instead. "
-              "Type a question, a number to press a button, /quit to leave.\n")
-        return _chat(argparse.Namespace(lang=None), settings)
-    return _run_telegram(settings)
-
-
-def _run_telegram(settings: Settings) -> int:
-    from bot.bootstrap import build, telegram_channel
+    """The web point, plus the Telegram bot when TELEGRAM_BOT_TOKEN is set; one process."""
+    from bot.runtime import WebPlace, run
 
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-
-    async def serve() -> None:
-        app = await build(settings)
-        channel = telegram_channel(app)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        _on_signals(loop, stop, lambda: loop.create_task(app.content.reload()))
-        watcher = loop.create_task(app.content.watch())
-        watcher.add_done_callback(_report_watcher_end)
-        try:
-            await channel.start()
-            log.info("Passerelle is running on Telegram; SIGTERM or Ctrl-C stops it.")
-            await stop.wait()
-        finally:
-            watcher.cancel()
-            await channel.stop()
-            await app.close()
-            log.info("Passerelle stopped cleanly.")
-
-    asyncio.run(serve())
-    return 0
-
-
-def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event,
-                reload: Callable[[], object]) -> None:
-    """SIGTERM/SIGINT stop gracefully; SIGHUP reloads the content."""
-    import signal
-    from contextlib import suppress
-
-    unsupported = (NotImplementedError, AttributeError, RuntimeError)  # e.g. on Windows
-    for name in ("SIGTERM", "SIGINT"):
-        with suppress(*unsupported):
-            loop.add_signal_handler(getattr(signal, name), stop.set)
-    with suppress(*unsupported):
-        loop.add_signal_handler(signal.SIGHUP, reload)
-
-
-def _report_watcher_end(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("content hot reload stopped: %r", task.exception())
+    telegram = bool(settings.telegram_token)
+    web = (WebPlace(settings.web_host, settings.web_port, settings.web_kiosk)
+           if settings.web_enabled else None)
+    if not telegram:
+        print("No TELEGRAM_BOT_TOKEN set: serving the web point only (requests for a person "
+              "are printed here). `passerelle chat` talks to the bot in this terminal.",
+              flush=True)
+    return run(settings, telegram=telegram, web=web)
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

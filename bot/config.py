@@ -30,6 +30,7 @@ class Settings:
     semantic_matching: bool = True
     workers_chat_id: int | None = None
     log_message_text: bool = False
+    web_enabled: bool = True
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_kiosk: bool = False
@@ -78,6 +79,7 @@ def load_settings(
         semantic_matching=_truthy(semantic, default=True),
         workers_chat_id=int(workers) if workers else None,
         log_message_text=_truthy(log_text, default=False),
+        web_enabled=_truthy(pick("PASSERELLE_WEB", "web_enabled"), default=True),
         web_host=pick("PASSERELLE_WEB_HOST", "web_host") or defaults.web_host,
         web_port=int(web_port) if web_port else defaults.web_port,
         web_kiosk=_truthy(pick("PASSERELLE_WEB_KIOSK", "web_kiosk"), default=False),

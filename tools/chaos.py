@@ -19,6 +19,7 @@ import asyncio
 import os
 import random
 import signal
+import socket
 import sys
 import tempfile
 from collections import Counter
@@ -47,6 +48,12 @@ class Result:
                 f"{self.doubled} doubled")
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class Bot:
     """The real entry point, `python -m bot run`, as a child process."""
 
@@ -57,7 +64,8 @@ class Bot:
                     "PASSERELLE_DB": str(folder / "chaos.sqlite3"),
                     "PASSERELLE_CACHE": str(folder / "cache"),
                     "PASSERELLE_SEMANTIC": "0",
-                    "PASSERELLE_WORKERS_CHAT_ID": str(WORKERS)}
+                    "PASSERELLE_WORKERS_CHAT_ID": str(WORKERS),
+                    "PASSERELLE_WEB_PORT": str(free_port())}  # the web point runs too
         self.log = (folder / "bot.log").open("ab")
         self.process: asyncio.subprocess.Process | None = None
 

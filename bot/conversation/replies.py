@@ -167,7 +167,7 @@ class Replies:
 
     def language_set(self, language: str) -> Reply:
         _ = self.gettext(language)
-        text = _("Your language is now {language}. Change it at any time with /language.")
+        text = _("Your language is now {language}.")  # the 🌐 button is on every menu
         return self.text(language, text.format(language=native_name(language)))
 
 

@@ -4,79 +4,21 @@ with QR codes a CPAS puts on its waiting-room wall)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.config import Settings
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Passerelle
-    from bot.channels.web.app import WebChannel
-
-log = logging.getLogger("passerelle")
-
-
-async def serve(app: Passerelle, channel: WebChannel, host: str, port: int,
-                stop: asyncio.Event | None = None) -> None:
-    """Serve the channel with uvicorn until `stop` is set (or SIGINT/SIGTERM).
-
-    No access log: paths are harmless, but a waiting room's addresses are nobody's business.
-    """
-    import uvicorn
-
-    config = uvicorn.Config(channel.asgi, host=host, port=port, access_log=False,
-                            log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    if stop is not None:
-        async def stopper() -> None:
-            await stop.wait()
-            server.should_exit = True
-        watcher = asyncio.create_task(stopper())
-    try:
-        await server.serve()
-    finally:
-        if stop is not None:
-            watcher.cancel()
 
 
 def run_web(args: argparse.Namespace, settings: Settings) -> int:
     """`passerelle web`: the web point alone; tickets go to the console desk (this terminal)."""
-    from bot.bootstrap import build, wire_escalation
-    from bot.channels.terminal import ConsoleDesk
-    from bot.channels.web.app import WebOptions, web_channel
+    from bot.runtime import WebPlace, run
 
-    host = args.host or settings.web_host
-    port = args.port or settings.web_port
-    kiosk = bool(args.kiosk) or settings.web_kiosk
-
-    async def main() -> None:
-        app = await build(settings)
-        wire_escalation(app, ConsoleDesk())
-        channel = web_channel(app, WebOptions(kiosk=kiosk))
-        stop = asyncio.Event()
-        jobs = None
-        if app.jobs is not None:
-            await app.jobs.dispatcher.recover()
-            jobs = asyncio.create_task(app.jobs.run(stop), name="jobs")
-        watcher = asyncio.create_task(app.content.watch(), name="content-watch")
-        print(f"Passerelle web point on http://{host}:{port}/ "
-              f"{'(kiosk mode) ' if kiosk else ''}— Ctrl-C stops it.", flush=True)
-        try:
-            await serve(app, channel, host, port)
-        finally:
-            stop.set()
-            watcher.cancel()
-            if jobs is not None:
-                await jobs
-            await app.close()
-
-    asyncio.run(main())
-    return 0
+    place = WebPlace(args.host or settings.web_host, args.port or settings.web_port,
+                     bool(args.kiosk) or settings.web_kiosk)
+    return run(settings, telegram=False, web=place)
 
 
 def run_poster(args: argparse.Namespace, settings: Settings) -> int:
