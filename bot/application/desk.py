@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from bot.application.outbound import NoRoute, PersonUnreachable, Router
 from bot.conversation.engine import Engine
+from bot.domain.actions import number
 from bot.domain.errors import TicketError
 from bot.domain.messages import Reply
 from bot.domain.people import Person
@@ -152,9 +153,9 @@ class WorkersDesk:
         """`/appointment 2026-12-03 14:30 place` (or `cancel N`): the outbox does the rest."""
         followup = self._followup
         words = argument.split()
-        if followup is not None and len(words) == 2 and words[0] == "cancel" and \
-                words[1].isdigit():
-            cancelled = await followup.cancel_appointment(person.id, int(words[1]))
+        cancel = number(words[1]) if len(words) == 2 and words[0] == "cancel" else None
+        if followup is not None and cancel is not None:
+            cancelled = await followup.cancel_appointment(person.id, cancel)
             if cancelled is None:
                 return [self._say(_noop("Unknown appointment."))]
             reply = self._engine.appointment_cancelled(cancelled, self._person_language(person))
@@ -211,9 +212,10 @@ class WorkersDesk:
     async def ticket_in_thread(self, raw_id: str, thread: str | None) -> Ticket | None:
         """A button's ticket, only if it belongs to the thread it was pressed in (forged
         callback data cannot reach another person's ticket)."""
-        if not raw_id.isdigit():
+        ticket_id = number(raw_id)
+        if ticket_id is None:
             return None
-        ticket = await self._escalation.ticket(int(raw_id))
+        ticket = await self._escalation.ticket(ticket_id)
         if ticket is None or thread is None:
             return None
         return ticket if await self._escalation.thread_of(ticket) == thread else None

@@ -19,6 +19,7 @@ from bot.conversation.replies import Gettext, Replies
 from bot.domain.actions import Act, Action, encode, parse
 from bot.domain.messages import Button, Event, EventKind, Reply
 from bot.domain.people import Mode, Person
+from bot.domain.text import scrub
 from bot.domain.tickets import TicketSource
 from bot.escalation.service import EscalationService
 from bot.followup.service import FollowupService
@@ -60,6 +61,8 @@ class Engine(FollowupFlow, EscalationFlow):
     async def handle(self, event: Event) -> list[Reply]:
         """Never raises: a failure becomes a kind apology in the person's language."""
         language = self._default_language
+        event = replace(event, text=scrub(event.text), command=scrub(event.command),
+                        action=scrub(event.action))
         try:
             async with self._storage.unit_of_work():  # all of it, or none of it
                 person = await self._storage.person(event.ref, self._clock.now())
@@ -159,7 +162,7 @@ class Engine(FollowupFlow, EscalationFlow):
     def _button_table(self) -> dict[Act, ButtonHandler]:
         return {
             Act.MENU: self._menu_button, Act.THEME: self._theme_button,
-            Act.TOPIC: lambda a, p, lang: self._answer_or_function(a.arg(0), p, lang),
+            Act.TOPIC: self._topic_button,
             Act.PERSON: self._person_button,
             Act.SATISFACTION: lambda a, p, lang: self._satisfaction(a.value, p, lang),
             Act.CONSENT: self._consent_button,
@@ -179,6 +182,14 @@ class Engine(FollowupFlow, EscalationFlow):
         if action.arg(0) not in self.replies.snapshot.library.catalogue.themes:
             return None
         return [self.replies.theme(action.arg(0), language)], person
+
+    async def _topic_button(self, action: Action, person: Person,
+                            language: str) -> Result | None:
+        topic_id = action.arg(0)
+        known = self.replies.snapshot.library.served(language, topic_id) is not None
+        if not known and topic_id != CRISIS and not is_crisis_reply(topic_id):
+            return None  # a topic removed since the button was sent, or forged
+        return await self._answer_or_function(topic_id, person, language)
 
     async def _person_button(self, action: Action, person: Person, language: str) -> Result:
         source = {"crisis": TicketSource.CRISIS, "failed": TicketSource.FAILED_MATCHES}.get(
@@ -200,13 +211,18 @@ class Engine(FollowupFlow, EscalationFlow):
 
     async def _feedback(
         self, value: str, person: Person, language: str
-    ) -> tuple[list[Reply], Person]:
+    ) -> tuple[list[Reply], Person] | None:
+        """👍/👎 only for an answer this person was shown: a forged topic, or an old button
+        pressed after "delete my data" (the views went with the person), is refused."""
         topic_id, _sep, verdict = value.rpartition(":")
         _ = self.replies.gettext(language)
-        if topic_id and verdict in {"1", "0"}:
-            await self._storage.record_feedback(
-                person.id, topic_id, language, verdict == "1", self._clock.now()
-            )
+        library = self.replies.snapshot.library
+        if (verdict not in {"1", "0"} or library.served(language, topic_id) is None
+                or not await self._storage.has_viewed(person.id, topic_id)):
+            return None
+        await self._storage.record_feedback(
+            person.id, topic_id, language, verdict == "1", self._clock.now()
+        )
         if verdict == "0":
             text = _("Thank you. I am sorry this did not help. A person can help you.")
             return [self.replies.text(language, text, self.replies.menu_row(language))], person

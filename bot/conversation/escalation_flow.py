@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.flow import Flow, Result
-from bot.domain.actions import Act, parse
+from bot.domain.actions import Act, number, parse
 from bot.domain.messages import Event, EventKind, Reply
 from bot.domain.people import Mode, Person
 from bot.domain.tickets import Ticket, TicketSource
@@ -109,10 +109,13 @@ class EscalationFlow(Flow):
 
     async def _satisfaction(
         self, value: str, person: Person, language: str
-    ) -> tuple[list[Reply], Person]:
-        ticket_id, _sep, score = value.partition(":")
-        if self.escalation is not None and ticket_id.isdigit() and score.isdigit():
-            await self.escalation.rate(int(ticket_id), person, int(score))
+    ) -> tuple[list[Reply], Person] | None:
+        """A forged or stale rating (another person's ticket, no such score) is refused."""
+        raw_ticket, _sep, raw_score = value.partition(":")
+        ticket_id, score = number(raw_ticket), number(raw_score)
+        if self.escalation is None or ticket_id is None or score is None or \
+                not await self.escalation.rate(ticket_id, person, score):
+            return None
         _ = self.replies.gettext(language)
         return [self.replies.text(language, _("Thank you for your answer!"),
                            self.replies.menu_row(language))], person

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.flow import Flow, Result
-from bot.domain.actions import Act, encode
+from bot.domain.actions import Act, encode, number
 from bot.domain.followup import Appointment, OutboxItem
 from bot.domain.messages import Button, Reply
 from bot.domain.people import Person
@@ -99,9 +99,9 @@ class FollowupFlow(Flow):
         if self.followup is None:
             return None
         head, _sep, which = key.partition(":")
-        appointment_id = head.removeprefix("appt-")
-        appointment = await self.followup.appointment(int(appointment_id)) \
-            if appointment_id.isdigit() else None
+        appointment_id = number(head.removeprefix("appt-"))
+        appointment = await self.followup.appointment(appointment_id) \
+            if appointment_id is not None else None
         if appointment is None or appointment.answer in {"not-coming", "cancelled"}:
             return None
         language = person.language or self._default_language
@@ -135,9 +135,10 @@ class FollowupFlow(Flow):
                                   language: str) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         raw_id, _sep, answer = value.partition(":")
+        appointment_id = number(raw_id)
         appointment = None
-        if self.followup is not None and raw_id.isdigit() and answer in {"yes", "no"}:
-            appointment = await self.followup.answer_appointment(person.id, int(raw_id),
+        if self.followup is not None and appointment_id is not None and answer in {"yes", "no"}:
+            appointment = await self.followup.answer_appointment(person.id, appointment_id,
                                                                  answer == "yes")
         if appointment is None:
             invalid = _("This button is no longer valid. Here is the menu.")
@@ -159,10 +160,11 @@ class FollowupFlow(Flow):
                               language: str) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         parts = value.split(":")
+        item_id, question = (number(parts[0]), number(parts[1])) if len(parts) == 3 \
+            else (None, None)
         result = None
-        if self.followup is not None and len(parts) == 3 and all(parts[:2]) and \
-                parts[0].isdigit() and parts[1].isdigit():
-            result = await self.followup.answer(person.id, int(parts[0]), int(parts[1]), parts[2])
+        if self.followup is not None and item_id is not None and question is not None:
+            result = await self.followup.answer(person.id, item_id, question, parts[2])
         if result is None:
             invalid = _("This button is no longer valid. Here is the menu.")
             return [self.replies.text(language, invalid),
@@ -182,7 +184,7 @@ class FollowupFlow(Flow):
             text = _("Ask your question in your own words, or choose a theme.")
             return [self.replies.text(language, text), self.replies.main_menu(language)], person
         if following is not None:
-            next_question = self.checkin_message(person, int(parts[0]), checkin.key, following)
+            next_question = self.checkin_message(person, item_id or 0, checkin.key, following)
             if next_question is not None:
                 return [next_question], person
         return [self.replies.text(language, "🙏 " + _("Thank you! See you next time."),

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 MAX_BYTES = 64
 SEPARATOR = ":"
+MAX_ID_DIGITS = 18  # every 18-digit number is below 2**63, SQLite's largest INTEGER
 
 
 class Act(StrEnum):
@@ -45,6 +46,18 @@ class Action:
     def arg(self, index: int, default: str = "") -> str:
         return self.args[index] if index < len(self.args) else default
 
+    def number(self, index: int) -> int | None:
+        """The argument as a stored id or index, None unless it is one (see `number`)."""
+        return number(self.arg(index))
+
+
+def number(text: str) -> int | None:
+    """An id or index read from data that came back from outside: ASCII digits only
+    (`"²".isdigit()` is True but `int("²")` raises), and small enough for SQLite."""
+    if not text or len(text) > MAX_ID_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
 
 def encode(kind: Act, *args: object) -> str:
     """Write a button's data; refuses what would not fit or not parse back."""
@@ -59,8 +72,8 @@ def encode(kind: Act, *args: object) -> str:
 
 def parse(data: str) -> Action | None:
     """Read a button's data; None for anything this version never wrote."""
-    if not data or len(data.encode("utf-8")) > MAX_BYTES:
-        return None
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return None  # (a lone surrogate from forged JSON counts, it does not raise)
     head, *args = data.split(SEPARATOR)
     try:
         kind = Act(head)

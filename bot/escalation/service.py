@@ -110,11 +110,13 @@ class EscalationService:
             await self._effect(lambda: self._desk.notify(ticket, person, text))
         return ticket
 
-    async def rate(self, ticket_id: int, person: Person, score: int) -> None:
+    async def rate(self, ticket_id: int, person: Person, score: int) -> bool:
+        """Only the person's own ticket, with a score the buttons offer (True if kept)."""
         ticket = await self._storage.ticket(ticket_id)
-        if ticket is None or ticket.person_id != person.id or not 1 <= score <= 3:
-            return
-        await self._storage.rate_ticket(ticket_id, score)
+        if (ticket is None or ticket.person_id != person.id
+                or ticket.status is not TicketStatus.CLOSED or not 1 <= score <= 3):
+            return False
+        return await self._storage.rate_ticket(ticket_id, score)
 
     # -- the workers' side -------------------------------------------------------------------
 

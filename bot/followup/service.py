@@ -21,7 +21,7 @@ ANSWERS = ("1", "2", "3", "4", "5", "question", "help")
 
 def token_hash(token: str) -> str:
     """Only a hash of a link's token is stored: a stolen database cannot enrol anyone."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class FollowupService:

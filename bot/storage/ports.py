@@ -32,6 +32,9 @@ class ActivityStore(Protocol):
 
     async def recent_views(self, person_id: int, limit: int = 5) -> list[str]: ...
 
+    async def has_viewed(self, person_id: int, topic_id: str) -> bool:
+        """Whether this person was shown this answer (feedback is refused otherwise)."""
+
 
 class MediaCache(Protocol):
     """Channel-side ids of uploaded images (Telegram file_id), to upload each once."""

@@ -162,6 +162,12 @@ class SqliteStorage:
             " ORDER BY viewed_at DESC, rowid DESC LIMIT ?", (person_id, limit))
         return [row[0] for row in rows]
 
+    async def has_viewed(self, person_id: int, topic_id: str) -> bool:
+        row = await self._c.row(
+            "SELECT 1 FROM topic_views WHERE person_id = ? AND topic_id = ? LIMIT 1",
+            (person_id, topic_id))
+        return row is not None
+
     async def feedback_counts(self) -> dict[tuple[str, bool], int]:
         """Aggregated 👍/👎 per topic, for editors' reports."""
         rows = await self._c.rows(

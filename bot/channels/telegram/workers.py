@@ -8,13 +8,14 @@ renders the desk's answers.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import logging
 import time
 
 import segno
-from telegram import Bot, Message, Update, User
+from telegram import Bot, CallbackQuery, Message, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, TelegramError
 
@@ -24,6 +25,7 @@ from bot.channels.telegram.deliver import bot_api_errors
 from bot.channels.telegram.desk import TelegramDesk
 from bot.channels.telegram.sender import CHANNEL
 from bot.domain.people import Person
+from bot.domain.text import scrub
 
 log = logging.getLogger(__name__)
 MEMBERSHIP_TTL = 60.0
@@ -69,13 +71,26 @@ class WorkersGroup:
         event = WorkerEvent(
             worker=message.from_user.first_name if message.from_user else "",
             thread=str(thread) if thread is not None else None,
-            text=message.text or "", message_ref=str(message.message_id))
+            text=scrub(message.text or ""), message_ref=str(message.message_id))
         await self._carry_out(await self._workers.handle(event), message)
 
     async def on_button(self, update: Update) -> None:
+        """Membership is checked on every press (cached a minute); forged data (`w:close:²`,
+        ids past 2**63, another topic's ticket) is refused with an alert; the button never
+        keeps spinning, even when carrying the action out fails."""
         query = update.callback_query
         if query is None:
             return
+        answered = False
+        try:
+            answered = await self._button(update, query)
+        finally:
+            if not answered:
+                with contextlib.suppress(TelegramError):
+                    await query.answer()
+
+    async def _button(self, update: Update, query: CallbackQuery) -> bool:
+        """True once the query is answered."""
         message = query.message
         kind, _sep, raw_id = (query.data or "").removeprefix("w:").partition(":")
         ticket = None
@@ -88,12 +103,13 @@ class WorkersGroup:
             log.warning("refused a workers' button from user %s",
                         query.from_user.id if query.from_user else "?")
             await query.answer(self._workers.refused(), show_alert=True)
-            return
+            return True
         await query.answer()
         name = query.from_user.first_name if query.from_user else ""
         actions = await (self._workers.claim(ticket.id, name) if kind == "claim"
                          else self._workers.close(ticket.id, name))
         await self._carry_out(actions, message)
+        return True
 
     # -- carrying out the desk's decisions --------------------------------------------------
 
