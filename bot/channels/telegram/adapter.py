@@ -18,13 +18,16 @@ import json
 import logging
 
 from telegram import BotCommand, Update
-from telegram.error import NetworkError, TimedOut
+from telegram.constants import ChatMemberStatus
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -40,6 +43,7 @@ from bot.conversation.engine import COMMANDS, Engine
 from bot.domain.inbox import InboxItem
 from bot.domain.messages import Event, EventKind
 from bot.domain.people import PersonRef
+from bot.domain.text import scrub
 from bot.render.renderer import Renderer
 from bot.storage.sqlite import SqliteStorage
 
@@ -81,7 +85,13 @@ class TelegramChannel:
         self.sender = TelegramSender(
             self.application.bot, storage, content.current.library.pictograms)
         self.workers: WorkersGroup | None = None
-        private = filters.ChatType.PRIVATE
+        # Every update type is handled or ignored on purpose: newcomers are private chats'
+        # new messages (an edit is read again as text, never relayed twice); groups and
+        # channels other than the workers' group, polls, reactions, business messages…
+        # match no handler and are dropped without a word; the bot leaves groups it is
+        # added to; an inline query gets an empty answer.
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.TEXT
         app = self.application
         if settings.workers_chat_id is not None:
             workers_chat = filters.Chat(chat_id=settings.workers_chat_id)
@@ -90,7 +100,12 @@ class TelegramChannel:
         app.add_handler(MessageHandler(private & filters.COMMAND, self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
-        app.add_handler(MessageHandler(private & ~filters.TEXT, self._on_media))
+        app.add_handler(MessageHandler(edited & ~filters.COMMAND, self._on_text))
+        app.add_handler(MessageHandler(
+            private & ~filters.TEXT & ~filters.StatusUpdate.ALL, self._on_media))
+        app.add_handler(ChatMemberHandler(self._on_my_membership,
+                                          ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(InlineQueryHandler(self._on_inline_query))
         app.add_error_handler(self._on_error)
 
     async def _register_commands(self) -> None:
@@ -111,7 +126,7 @@ class TelegramChannel:
         message = update.effective_message
         if message is None or message.text is None:
             return
-        head, _sep, argument = message.text[1:].partition(" ")
+        head, _sep, argument = scrub(message.text)[1:].partition(" ")
         command = head.split("@")[0].lower()
         await self._handle(update, Event(
             self._ref(update), EventKind.COMMAND, command=command if command in COMMANDS
@@ -144,13 +159,14 @@ class TelegramChannel:
 
     async def _on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        text = message.text if message and message.text else ""
+        text = scrub(message.text) if message and message.text else ""
+        edit = update.edited_message is not None  # answered again, never relayed again
         if self._settings.log_message_text:
             log.info("text from %s: %r", update.effective_chat.id if update.effective_chat else "?",
                      text)
         await self._handle(update, Event(
             self._ref(update), EventKind.TEXT, text=text, language_hint=self._hint(update),
-            message_ref=str(message.message_id) if message else None))
+            message_ref=str(message.message_id) if message and not edit else None))
 
     async def _on_media(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -162,9 +178,40 @@ class TelegramChannel:
             language_hint=self._hint(update),
             message_ref=str(message.message_id) if message else None))
 
+    async def _on_my_membership(self, update: Update,
+                                _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Blocked or unblocked by a person: nothing to do (a 403 later is expected and
+        quiet). Added to a group or channel that is not the workers' group: leave it."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat, status = change.chat, change.new_chat_member.status
+        if chat.type == "private":
+            log.info("a person %s the bot", "blocked" if status == ChatMemberStatus.BANNED
+                     else "unblocked")
+            return
+        joined = status in {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR}
+        if joined and chat.id != self._settings.workers_chat_id:
+            log.warning("added to a %s that is not the workers' group: leaving it", chat.type)
+            try:
+                await chat.leave()
+            except (Forbidden, NetworkError, TimedOut) as error:
+                log.warning("could not leave the %s: %s", chat.type, type(error).__name__)
+
+    async def _on_inline_query(self, update: Update,
+                               _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.inline_query is not None:  # inline mode is off: an empty answer, at once
+            await update.inline_query.answer([], cache_time=3600, is_personal=True)
+
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram handler failed: %s", type(context.error).__name__,
-                  exc_info=context.error)
+        """A person who blocked the bot, or a network hiccup, is no bug: no traceback."""
+        error = context.error
+        if isinstance(error, Forbidden):
+            log.info("a reply could not be delivered: the person blocked the bot")
+        elif isinstance(error, RetryAfter | TimedOut | NetworkError):
+            log.warning("a reply was not sent: %s", type(error).__name__)
+        else:
+            log.error("telegram handler failed: %s", type(error).__name__, exc_info=error)
 
     # -- the inbox: durable before acknowledged ---------------------------------------------
 
@@ -183,9 +230,14 @@ class TelegramChannel:
                 continue
             if not updates:
                 continue
-            await self._storage.receive(CHANNEL, [
-                (u.update_id, _lane(u), json.dumps(u.to_dict(), ensure_ascii=False))
-                for u in updates], self._clock.now())
+            try:  # (scrubbed: a lone surrogate in forged JSON cannot be stored as UTF-8)
+                await self._storage.receive(CHANNEL, [
+                    (u.update_id, _lane(u), scrub(json.dumps(u.to_dict(), ensure_ascii=False)))
+                    for u in updates], self._clock.now())
+            except Exception:  # not confirmed to Telegram: the same batch comes again
+                log.exception("could not store %d updates; trying again", len(updates))
+                await _pause(self._stop, 1.0)
+                continue
             offset = updates[-1].update_id + 1
             self.inbox.wake()
 
