@@ -10,6 +10,9 @@ adds; otherwise it shares the French evidence):
         quote: "ne peut excéder deux mois"        # the exact words on that page
         seen: 2026-12-03                          # the day the page (or its copy) was read
 
+A glossary entry (`glossary.yaml`) may carry the same `evidence:` list; its claims are
+copied from the entry's `means`, and its items are checked like an answer's (not required).
+
 An item covers the one body sentence that contains its `claim`, compared without case,
 accents, Markdown or extra spaces. `passerelle content check` (via `lint`) then says:
 
@@ -314,7 +317,71 @@ def evidence_problems(library: ContentLibrary, today: date) -> list[Problem]:
                                         "use the page most facts come from", "warning"))
         elif topic.lang != SOURCE_LANGUAGE and topic.body:
             problems.extend(_translation_numbers(library, topic, items))
+    for lang in sorted(library.glossaries):
+        problems.extend(glossary_evidence_problems(library.root / lang / "glossary.yaml", today))
     return problems
+
+
+def glossary_evidence_problems(path: Path, today: date) -> list[Problem]:
+    """An optional `evidence:` list under a glossary entry: each item's claim is in the
+    entry's `means`, with the same url, quote and seen rules as an answer's items."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text)
+        data = yaml.safe_load(text) or {}
+    except (OSError, yaml.YAMLError):
+        return []  # a missing glossary is fine; a broken one the loader already reported
+    if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
+        return []
+    problems: list[Problem] = []
+    for key_node, value_node in root.value:
+        entry = data.get(key_node.value)
+        if not isinstance(value_node, yaml.MappingNode) or not isinstance(entry, dict):
+            continue
+        for field_node, items_node in value_node.value:
+            if field_node.value != "evidence":
+                continue
+            line = field_node.start_mark.line + 1
+            values = entry.get("evidence")
+            if not isinstance(items_node, yaml.SequenceNode) or not isinstance(values, list):
+                problems.append(Problem(path, line, f"glossary entry '{key_node.value}': "
+                                        "'evidence' must be a list of items",
+                                        "write each item as '- claim: …' with url, quote and "
+                                        "seen below it"))
+                continue
+            means = str(entry.get("means") or "")
+            for index, (node, value) in enumerate(zip(items_node.value, values, strict=True),
+                                                  start=1):
+                key_lines = ({str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+                             if isinstance(node, yaml.MappingNode) else {})
+                item = _Item(index, node.start_mark.line + 1, value, key_lines)
+                problems.extend(_glossary_item_problems(path, str(key_node.value), means,
+                                                        item, today))
+    return problems
+
+
+def _glossary_item_problems(path: Path, entry_id: str, means: str, item: _Item,
+                            today: date) -> list[Problem]:
+    label = f"glossary '{entry_id}', evidence item {item.index}"
+    if not isinstance(item.value, dict):
+        return [Problem(path, item.line, f"{label} is not a claim/url/quote/seen item",
+                        "write '- claim: …' then 'url: …', 'quote: …', 'seen: …' "
+                        "indented below it")]
+    problems = [Problem(path, item.line_of(str(key)), f"{label} has an unknown field '{key}'",
+                        "the fields are claim, url, quote and seen")
+                for key in item.value if key not in FIELDS]
+    claim = item.text("claim")
+    if not claim:
+        problems.append(Problem(path, item.line, f"{label} has no claim",
+                                "add 'claim:' with a few words copied from 'means'"))
+    elif not claim_matches(claim, [means]):
+        problems.append(Problem(path, item.line_of("claim"),
+                                f"{label}: the claim «{_clip(claim)}» is not in 'means'",
+                                "copy a few words of 'means' exactly (case, accents and ** "
+                                "do not matter)"))
+    else:
+        label = f"glossary '{entry_id}', evidence «{_clip(claim, 40)}»"
+    return problems + _page_problems(path, label, item, today)
 
 
 def _status_problems(topic: Topic, today: date) -> list[Problem]:
@@ -389,6 +456,12 @@ def _item_problems(library: ContentLibrary, topic: Topic, item: _Item, sentences
         problems.append(Problem(path, item.line, f"{label} has no claim",
                                 "add 'claim:' with a few words copied from the sentence it "
                                 "supports"))
+    return problems + _page_problems(path, label, item, today)
+
+
+def _page_problems(path: Path, label: str, item: _Item, today: date) -> list[Problem]:
+    """The url, quote and seen of one item (answers and glossary entries alike)."""
+    problems = []
     url = item.text("url")
     if not url:
         problems.append(Problem(path, item.line, f"{label} has no url",

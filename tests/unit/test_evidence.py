@@ -405,3 +405,40 @@ def test_a_translation_that_copies_the_french_evidence_is_told_to_remove_it(
     assert len(errors) == 2, errors
     assert "the claim «En Wallonie : maximum 2 mois» is a French sentence's → remove this " \
         "item: translations share the French evidence" in errors[1]
+
+
+def test_glossary_evidence_is_checked_like_an_answers(tmp_path: Path) -> None:
+    glossary = textwrap.dedent(f"""\
+        svk:
+          term: SVK
+          means: Les SVK font maintenant partie de la woonmaatschappij.
+          evidence:
+            - claim: "partie de la woonmaatschappij"
+              url: {PAGE}
+              quote: "De woonmaatschappij bundelt de activiteiten"
+              seen: 2026-12-03
+        unia:
+          term: Unia
+          means: Le service public contre la discrimination.
+          evidence:
+            - claim: "en Flandre"
+              url: https://www.unia.be/fr
+              quote: ""
+              seen: 2027-01-01
+              page: 3
+        cpas:
+          term: CPAS
+          means: Le service social.
+        """)
+    library = build(tmp_path, {"rental-deposit.md": topic(), "glossary.yaml": glossary})
+    problems = [p.describe(library.root) for p in evidence_problems(library, TODAY)
+                if p.path.name == "glossary.yaml"]
+    text = "\n".join(problems)
+    assert "svk" not in text, "a good item passes"
+    assert "fr/glossary.yaml:13: ERROR: glossary 'unia', evidence item 1: the claim «en " \
+        "Flandre» is not in 'means'" in text
+    assert "https://www.unia.be/fr is a site's home page" in text
+    assert "has an empty quote" in text
+    assert "seen 2027-01-01 is after today" in text
+    assert "glossary 'unia', evidence item 1 has an unknown field 'page'" in text
+    assert len(problems) == 5

@@ -44,3 +44,26 @@ def test_answer_template_in_arabic_isolates_date_and_escapes_title() -> None:
 def test_rtl_isolates_commands_but_not_slashes_between_words() -> None:
     assert isolate("اكتب /menu الآن", rtl=True) == f"اكتب {FSI}/menu{PDI} الآن"
     assert isolate("CPAS/OCMW", rtl=True) == "CPAS/OCMW"
+
+
+RLM = "\u200f"
+
+
+def test_arabic_glossary_starts_with_a_right_to_left_mark_in_every_format() -> None:
+    # The term is Latin (CPAS): without a strong RTL character first, Telegram and
+    # terminals lay the whole line out left to right and "OCMW." lands where Arabic starts.
+    context = {"term": "CPAS", "means": "المركز الاجتماعي في بلديتك. بالهولندية OCMW."}
+    for fmt in ("html", "plain"):
+        text = Renderer(fmt).render(Reply("glossary", "ar", context, None)).text
+        assert text.startswith(RLM), fmt
+        assert "CPAS" in text
+    web = Renderer("web").render(Reply("glossary", "ar", context, None)).text
+    assert web.startswith(f'<p class="glossary">{RLM}<strong>CPAS</strong>')
+
+
+def test_left_to_right_glossary_has_no_mark() -> None:
+    context = {"term": "CPAS", "means": "Le service social de votre commune."}
+    for fmt in ("html", "plain", "web"):
+        text = Renderer(fmt).render(Reply("glossary", "fr", context, None)).text
+        assert RLM not in text, fmt
+    assert Renderer("html").render(Reply("glossary", "fr", context, None)).text.startswith("❓")
