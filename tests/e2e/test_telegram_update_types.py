@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram import workers as workers_module
+from bot.channels.telegram.sender import visible_length
 from tests.e2e.conftest import NEWCOMER, WORKER, WORKERS, RunningBot
 from tests.fakes.botapi_server import Call
 
@@ -200,3 +201,18 @@ async def test_forged_workers_buttons_are_refused_and_never_spin(
     await desk.api.wait_for(("sendMessage",), lambda c: c.ok and c.chat_id == NEWCOMER
                             and "sat:1:3" in actions(c))
     assert errors(caplog) == []
+
+
+async def test_a_workers_very_long_answer_reaches_the_person_in_parts(desk: RunningBot) -> None:
+    desk.api.push_callback(NEWCOMER, "lang:fr")
+    await reply_to(desk, NEWCOMER)
+    await reply_to(desk, NEWCOMER)
+    desk.api.push_command(NEWCOMER, "/person")
+    await reply_to(desk, NEWCOMER)
+    topic = await desk.api.wait_for("createForumTopic")
+    thread = int(topic.result["message_thread_id"])
+    words = "Bonjour <Amina> & bienvenue. " * 350  # about 10,000 characters
+    desk.api.push_group_text(WORKERS, words, thread_id=thread, user_id=WORKER)
+    parts = [await reply_to(desk, NEWCOMER) for _ in range(3)]
+    assert all(part.ok and 0 < visible_length(part.text or "") <= 4096 for part in parts)
+    assert "".join(part.text or "" for part in parts).count("&lt;Amina&gt;") == 350

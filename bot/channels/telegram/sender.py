@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.application.outbound import Progress
 from bot.render.renderer import Rendered
 from bot.storage.ports import MediaCache
 
+log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -31,6 +33,11 @@ def visible_length(telegram_html: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def is_blank(telegram_html: str) -> bool:
+    """Nothing to read once the tags are gone: Telegram answers "message text is empty"."""
+    return not html.unescape(_TAG.sub("", telegram_html)).strip()
+
+
 def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
     if not rendered.buttons:
         return None
@@ -40,21 +47,61 @@ def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
     )
 
 
-def split_text(telegram_html: str) -> list[str]:
-    """Split an over-long message at paragraph breaks (never inside a tag)."""
-    if visible_length(telegram_html) <= MAX_TEXT:
-        return [telegram_html]
-    parts: list[str] = []
-    current = ""
-    for paragraph in telegram_html.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if visible_length(candidate) > MAX_TEXT and current:
-            parts.append(current)
-            current = paragraph
-        else:
-            current = candidate
-    parts.append(current)
-    return parts
+def split_text(telegram_html: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split an over-long message, preferably at a paragraph break, else at a line break
+    or a space, else anywhere; never inside a tag or an entity, closing and reopening
+    the tags open around each cut (a 10,000-character worker's answer, a bold line with
+    blank lines in it). Blank parts are dropped: Telegram refuses an empty message."""
+    if visible_length(telegram_html) <= limit:
+        return [] if is_blank(telegram_html) else [telegram_html]
+    return [part.strip() for part in _cut(telegram_html, limit) if not is_blank(part)]
+
+
+_EMPTY_TAG = re.compile(r"<([a-z-]+)(?: [^>]*)?></\1>")
+_PIECE = re.compile(r"<[^>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|.", re.DOTALL)
+PARAGRAPH, LINE, SPACE = 0, 1, 2
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    pieces: list[str] = []  # the chunk being filled: tags and visible pieces
+    size = 0
+    opened: list[str] = []  # tags open at the end of `pieces`
+    cuts: dict[int, tuple[int, int, list[str]]] = {}  # kind → (index, size, open tags)
+
+    def close(tags: list[str]) -> str:
+        return "".join(f"</{tag[1:-1].split()[0]}>" for tag in reversed(tags))
+
+    for piece in _PIECE.findall(text):
+        if piece.startswith("<") and piece.endswith(">") and len(piece) > 2:
+            pieces.append(piece)
+            if not piece.startswith("</"):
+                opened.append(piece)
+            elif opened:
+                opened.pop()
+            continue
+        width = visible_length(piece)
+        if size + width > limit and size > 0:
+            best = next((cuts[kind] for kind, share in ((PARAGRAPH, 3), (LINE, 2), (SPACE, 2))
+                         if kind in cuts and cuts[kind][1] >= limit // share), None)
+            if best is not None:
+                index, cut_size, cut_open = best
+                chunks.append("".join(pieces[:index]) + close(cut_open))
+                pieces = [*cut_open, *pieces[index:]]
+                size -= cut_size
+            else:
+                chunks.append("".join(pieces) + close(opened))
+                pieces, size = list(opened), 0
+            cuts = {}
+        previous = pieces[-1] if pieces else ""
+        pieces.append(piece)
+        size += width
+        if piece == "\n":
+            cuts[PARAGRAPH if previous == "\n" else LINE] = (len(pieces), size, list(opened))
+        elif piece.isspace():
+            cuts[SPACE] = (len(pieces), size, list(opened))
+    chunks.append("".join(pieces))
+    return [_EMPTY_TAG.sub("", chunk) for chunk in chunks]
 
 
 class TelegramSender:
@@ -91,6 +138,8 @@ class TelegramSender:
                 return
             await self._send_photo(chat_id, picture, rendered.image or "", None, None)
         chunks = split_text(rendered.text)
+        if not chunks:
+            log.warning("an empty reply was not sent")
         for index, chunk in enumerate(chunks):
             await self._bot.send_message(
                 chat_id, chunk, parse_mode=ParseMode.HTML,

@@ -13,17 +13,19 @@ import html
 import io
 import logging
 import time
+from functools import partial
 
 import segno
 from telegram import Bot, CallbackQuery, Message, Update, User
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.application.deliveries import once
 from bot.application.desk import ActionKind, DeskAction, WorkerEvent, WorkersDesk
 from bot.application.outbound import PersonUnreachable
 from bot.channels.telegram.deliver import bot_api_errors
 from bot.channels.telegram.desk import TelegramDesk
-from bot.channels.telegram.sender import CHANNEL
+from bot.channels.telegram.sender import CHANNEL, MAX_CAPTION, split_text, visible_length
 from bot.domain.people import Person
 from bot.domain.text import scrub
 
@@ -114,15 +116,19 @@ class WorkersGroup:
     # -- carrying out the desk's decisions --------------------------------------------------
 
     async def _carry_out(self, actions: list[DeskAction], message: Message) -> None:
-        for action in actions:
-            if action.kind is ActionKind.SAY:
-                await self._reply(message, action.text)
-            elif action.kind is ActionKind.STATUS and action.person is not None:
-                await self._desk.notify(action.ticket, action.person, action.text)
-            elif action.kind is ActionKind.ENROL_LINK:
-                await self._enrol_link(message, action.token)
-            elif action.kind is ActionKind.RELAY and action.person is not None:
-                await self._relay(message, action)
+        for position, action in enumerate(actions):  # handled again: not sent twice
+            await once(f"desk:{position}:{action.kind.value}",
+                       partial(self._carry_out_one, action, message))
+
+    async def _carry_out_one(self, action: DeskAction, message: Message) -> None:
+        if action.kind is ActionKind.SAY:
+            await self._reply(message, action.text)
+        elif action.kind is ActionKind.STATUS and action.person is not None:
+            await self._desk.notify(action.ticket, action.person, action.text)
+        elif action.kind is ActionKind.ENROL_LINK:
+            await self._enrol_link(message, action.token)
+        elif action.kind is ActionKind.RELAY and action.person is not None:
+            await self._relay(message, action)
 
     async def _relay(self, message: Message, action: DeskAction) -> None:
         """The worker's own message to the person: copied on Telegram (photos, voice…),
@@ -143,11 +149,16 @@ class WorkersGroup:
     async def _copy_to(self, person: Person, message: Message, name: str) -> None:
         chat = int(person.ref.address)
         signature = f"👤 <b>{html.escape(name)}</b>"
-        if message.text:
-            await self._bot.send_message(chat, f"{signature}: {html.escape(message.text)}",
-                                         parse_mode=ParseMode.HTML)
+        if message.text:  # a long answer goes in several messages (Telegram's 4096)
+            for part in split_text(f"{signature}: {html.escape(scrub(message.text))}"):
+                await self._bot.send_message(chat, part, parse_mode=ParseMode.HTML)
             return
-        caption = signature + (f": {html.escape(message.caption)}" if message.caption else "")
+        caption = signature + (f": {html.escape(scrub(message.caption))}"
+                               if message.caption else "")
+        if visible_length(caption) > MAX_CAPTION:  # the words apart, the file signed
+            for part in split_text(caption):
+                await self._bot.send_message(chat, part, parse_mode=ParseMode.HTML)
+            caption = signature
         await self._bot.copy_message(chat, self.chat_id, message.message_id, caption=caption,
                                      parse_mode=ParseMode.HTML)
 
