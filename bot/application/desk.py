@@ -15,7 +15,9 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
 
+from bot.application.deliveries import once_in_order
 from bot.application.outbound import NoRoute, PersonUnreachable, Router
 from bot.conversation.engine import Engine
 from bot.domain.actions import number
@@ -248,8 +250,8 @@ class WorkersDesk:
                              replies: list[Reply]) -> bool:
         """Through the person's own channel; a person who blocked the bot is recorded."""
         try:
-            for reply in replies:
-                await self._router.send(person, reply)
+            for reply in replies:  # handled again after a crash: not sent twice
+                await once_in_order("to-person", partial(self._router.send, person, reply))
         except (PersonUnreachable, NoRoute):
             await self.person_unreachable(ticket, person)
             return False

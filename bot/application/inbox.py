@@ -6,9 +6,10 @@ platform it has it, so an acknowledged update is never lost. Here each lane (one
 person's chat, one workers' topic) has one task that handles its updates one by one;
 a burst from one person queues in their lane and never delays anyone else's.
 
-Delivery is at least once: an update is marked handled when its handler returns, so a
-crash in the middle handles it again after the restart (its effects may then repeat;
-`make chaos` counts them). The raw update is erased as soon as it is handled.
+Handling is at least once: an update is marked handled when its handler returns, so a
+crash in the middle handles it again after the restart. What it already sent is not sent
+again: each send is journalled under the update (`bot.application.deliveries`), and
+`make chaos` counts what arrives. The raw update is erased as soon as it is handled.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.application.deliveries import handling
 from bot.clock import Clock
 from bot.domain.inbox import InboxItem
 from bot.storage.ports import InboxStore
@@ -79,7 +81,8 @@ class InboxProcessor:
             item = queue.get_nowait()
             await self._storage.update_attempted(item.id)
             try:
-                await self._handle(item)
+                with handling(self._storage, item.id):
+                    await self._handle(item)
             except Exception:  # the handler apologises itself; this is a last resort
                 log.exception("handling update %s failed", item.external_id)
             await self._storage.update_handled(item.id, self._clock.now())

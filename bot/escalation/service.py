@@ -10,11 +10,13 @@ this service checks the ticket itself.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.application.deliveries import once
 from bot.clock import Clock
 from bot.domain.errors import TicketError
 from bot.domain.people import Person
@@ -25,6 +27,11 @@ from bot.i18n.catalogs import noop as _noop
 from bot.storage.ports import Storage
 
 log = logging.getLogger(__name__)
+
+
+def _digest(reference: str) -> str:
+    """A journal key never holds what a channel uses as a reference (the web's is text)."""
+    return hashlib.sha256(reference.encode("utf-8", "replace")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,8 @@ class EscalationService:
             await self._storage.ticket_announced(ticket.id, now, urgent)
             ticket = replace(ticket, announced_at=now, urgent=ticket.urgent or urgent)
             brief = self._brief(ticket, person, recent_titles)
-            await self._effect(lambda: self._desk.announce(ticket, person, brief))
+            await self._effect(lambda: self._desk.announce(ticket, person, brief),
+                               f"announce:{ticket.id}")
         return ticket
 
     async def answer_about(self, ticket: Ticket, person: Person, about: str | None,
@@ -85,11 +93,13 @@ class EscalationService:
             if message_ref is not None:
                 await self.relay(ticket, person, message_ref)
             elif about is not None:
-                await self._effect(lambda: self._desk.notify(ticket, person, f"📌 {about}"))
+                await self._effect(lambda: self._desk.notify(ticket, person, f"📌 {about}"),
+                                   f"about:{ticket.id}")
         return ticket
 
     async def relay(self, ticket: Ticket, person: Person, message_ref: str) -> None:
-        await self._effect(lambda: self._desk.relay_from_person(ticket, person, message_ref))
+        await self._effect(lambda: self._desk.relay_from_person(ticket, person, message_ref),
+                           f"relay:{ticket.id}:{_digest(message_ref)}")
 
     async def person_left(self, ticket: Ticket, person: Person) -> Ticket:
         now = self._clock.now()
@@ -219,7 +229,7 @@ class EscalationService:
             recent = await self._storage.recent_views(person.id)
             brief = replace(self._brief(ticket, person, tuple(recent)), reannounced=True)
             announced = ticket
-            await self._effect(lambda: self._desk.announce(announced, person, brief))
+            await self._effect(lambda: self._desk.announce(announced, person, brief))  # a job
             due.append((ticket, person, "workers"))
         told = ticket.person_told_at or self.office_hours.next_opening(ticket.created_at)
         if (now - told >= self.settings.tell_person_after
@@ -244,10 +254,17 @@ class EscalationService:
             raise TicketError(f"ticket {ticket_id} has no person")
         return ticket, person
 
-    async def _effect(self, send: Callable[[], Awaitable[None]]) -> None:
-        """A call to the workers' desk: after the commit when inside a unit of work."""
-        if not self._storage.after_commit(send):
-            await send()
+    async def _effect(self, send: Callable[[], Awaitable[None]], key: str | None = None) -> None:
+        """A call to the workers' desk: after the commit when inside a unit of work; with a
+        `key`, at most once for the update being handled (bot.application.deliveries)."""
+        async def call() -> None:
+            if key is None:
+                await send()
+            else:
+                await once(key, send)
+
+        if not self._storage.after_commit(call):
+            await call()
 
     def worker_text(self, text: str) -> str:
         """A text for the workers, in the workers' language."""

@@ -167,6 +167,10 @@ class InboxStore(Protocol):
 
     async def prune_inbox(self, channel: str) -> int: ...
 
+    async def delivered(self, inbox_id: int, key: str) -> bool: ...
+
+    async def record_delivery(self, inbox_id: int, key: str) -> None: ...
+
 
 class UnitOfWork(Protocol):
     """A use case's statements commit together or not at all; effects wait for the commit."""

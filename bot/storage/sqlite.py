@@ -511,6 +511,15 @@ class SqliteStorage:
             (utc_text(at), inbox_id))
         return written.rowcount > 0
 
+    async def delivered(self, inbox_id: int, key: str) -> bool:
+        row = await self._c.row("SELECT 1 FROM deliveries WHERE inbox_id = ? AND key = ?",
+                                (inbox_id, key))
+        return row is not None
+
+    async def record_delivery(self, inbox_id: int, key: str) -> None:
+        await self._c.write("INSERT INTO deliveries (inbox_id, key) VALUES (?, ?)"
+                            " ON CONFLICT DO NOTHING", (inbox_id, key))
+
     async def prune_inbox(self, channel: str) -> int:
         """Handled rows can go, except the newest (it tells where polling resumes)."""
         written = await self._c.write(

@@ -361,7 +361,10 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        raw_params, files, names, problems = await self._read_params(request)
+        try:
+            raw_params, files, names, problems = await self._read_params(request)
+        except ConnectionResetError:  # the bot was killed while it was uploading: no call
+            return web.Response(status=499)
         params, violations = decode_call(method, raw_params, files)
         violations = problems + violations
         call = Call(method=method, params=params, files=files, violations=violations,

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from functools import partial
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatMemberStatus
@@ -32,6 +33,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.application.deliveries import once
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
@@ -252,8 +254,10 @@ class TelegramChannel:
         if chat is None:
             return
         self.sender.use_pictograms(self._content.current.library.pictograms)
-        for reply in await self._engine.handle(event):
-            await self.sender.send(chat.id, self._renderer.render(reply))
+        for position, reply in enumerate(await self._engine.handle(event)):
+            rendered = self._renderer.render(reply)
+            await once(f"reply:{position}",  # handled again after a crash: not sent twice
+                       partial(self.sender.send, chat.id, rendered))
 
     @staticmethod
     def _ref(update: Update) -> PersonRef:
