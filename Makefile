@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench chaos lint check catalogs messages clean
+.PHONY: run test bench chaos fuzz lint check catalogs messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: $(STAMP) catalogs
 # kill -9 the real `passerelle run` 100 times during a workload; count promised messages.
 chaos: $(STAMP) catalogs
 	$(BIN)/python tools/chaos.py
+
+# 100,000 random events (text, taps, stale and forged buttons, commands, workers, time) for
+# 400 simulated people; prints events/s and the counts that must all be 0 (exit 1 if not).
+fuzz: $(STAMP) catalogs
+	$(BIN)/python tools/fuzz.py --events 100000 --seed 1 --people 400
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests tools

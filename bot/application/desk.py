@@ -24,6 +24,7 @@ from bot.domain.actions import number
 from bot.domain.errors import TicketError
 from bot.domain.messages import Reply
 from bot.domain.people import Person
+from bot.domain.text import scrub
 from bot.domain.tickets import Ticket, pseudonym
 from bot.escalation.service import EscalationService
 from bot.followup.appointments import parse_appointment
@@ -266,7 +267,7 @@ class WorkersDesk:
     def signed(self, person: Person, signature: str, text: str) -> Reply:
         """A worker's words for a person whose channel cannot copy the original message."""
         return self._engine.replies.text(self._person_language(person),
-                                         f"👤 {signature}: {text}")
+                                         scrub(f"👤 {signature}: {text}"))
 
     def _person_language(self, person: Person) -> str:
         return person.language or self._engine.default_language
