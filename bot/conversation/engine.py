@@ -15,10 +15,12 @@ from bot.content.source import ContentSource
 from bot.conversation.escalation_flow import EscalationFlow
 from bot.conversation.flow import Result
 from bot.conversation.followup_flow import FollowupFlow
+from bot.conversation.privacy import my_data_text
 from bot.conversation.replies import Gettext, Replies
 from bot.domain.actions import Act, Action, encode, parse
 from bot.domain.messages import Button, Event, EventKind, Reply
 from bot.domain.people import Mode, Person
+from bot.domain.privacy import StoredData
 from bot.domain.text import scrub
 from bot.domain.tickets import TicketSource
 from bot.escalation.service import EscalationService
@@ -32,7 +34,8 @@ from bot.understanding.normalize import script_of
 log = logging.getLogger(__name__)
 ButtonHandler = Callable[[Action, Person, str], Awaitable[Result | None]]
 
-COMMANDS = ("start", "menu", "language", "person", "checkins", "stop", "about", "help")
+COMMANDS = ("start", "menu", "language", "person", "checkins", "stop", "about", "help",
+            "mydata", "forget", "privacy")
 LONG_MESSAGE = 600
 FAILURES_BEFORE_OFFER = 2
 SCRIPT_LANGUAGE = {"arabic": "ar", "ethiopic": "ti", "cyrillic": "uk"}
@@ -132,8 +135,12 @@ class Engine(FollowupFlow, EscalationFlow):
             return [self.replies.language_picker(language)], person
         if command == "person":
             return await self._person_requested(person, language, TicketSource.REQUEST)
-        if command == "about":
+        if command in {"about", "privacy"}:
             return [self.replies.about(language)], person
+        if command == "mydata":
+            return [self._my_data(await self._storage.person_data(person.id), language)], person
+        if command == "forget":
+            return await self._answer_or_function("delete-my-data", person, language)
         if command == "help":
             return [self.replies.help(language)], person
         text = _("I do not know this command. Here is the menu.")
@@ -299,6 +306,12 @@ class Engine(FollowupFlow, EscalationFlow):
             return [self.replies.main_menu(language)], person
         await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
         return [self.replies.answer(served, language)], person
+
+    def _my_data(self, data: StoredData, language: str) -> Reply:
+        """Exactly what the database holds about the person, in plain words."""
+        text = my_data_text(data, language, self.replies.gettext(language),
+                            lambda topic_id: self.replies.title(topic_id, language))
+        return self.replies.text(language, text, self.replies.menu_row(language))
 
     @property
     def default_language(self) -> str:

@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.domain.followup import Appointment, OutboxItem, Participant
 from bot.domain.inbox import InboxItem
 from bot.domain.people import Person, PersonRef
+from bot.domain.privacy import StoredData
 from bot.domain.tickets import Ticket, TicketSource
 
 
@@ -21,6 +22,9 @@ class PersonStore(Protocol):
 
     async def forget_person(self, person_id: int) -> None:
         """Delete the person and everything linked to them (delete-my-data)."""
+
+    async def person_data(self, person_id: int) -> StoredData:
+        """Everything stored about the person, table by table (/mydata)."""
 
 
 class ActivityStore(Protocol):

@@ -23,6 +23,7 @@ import aiosqlite
 from bot.domain.followup import Appointment, OutboxItem, OutboxStatus, Participant
 from bot.domain.inbox import InboxItem
 from bot.domain.people import Mode, Person, PersonRef
+from bot.domain.privacy import StoredData, StoredRows
 from bot.domain.tickets import Ticket, TicketSource, TicketStatus
 from bot.storage.unit_of_work import (
     AfterCommit,
@@ -37,6 +38,7 @@ MIGRATIONS = "bot.storage.migrations"
 # Who answers a person is the state of their open ticket, never a second copy of it:
 PERSON_SELECT = ("SELECT people.*, (SELECT status FROM tickets WHERE tickets.person_id ="
                  " people.id AND status != 'closed') AS ticket_status FROM people")
+INBOX_LANE = "channel = ? AND substr(lane, 1, ?) = ?"  # a person's chat: lane '<address>:…'
 MODE_OF_TICKET = {"open": Mode.WAITING_FOR_PERSON, "claimed": Mode.WITH_PERSON}
 
 
@@ -137,7 +139,57 @@ class SqliteStorage:
         )
 
     async def forget_person(self, person_id: int) -> None:
+        """Everything about the person: their row, and by cascade every row that refers to
+        it (views, feedback, tickets and their relay links, thread, follow-up, outbox,
+        answers, appointments); the inbox keeps only update numbers, never their chat."""
+        row = await self._c.row("SELECT channel, address FROM people WHERE id = ?",
+                                (person_id,))
+        if row is not None:
+            await self._c.write(f"UPDATE inbox SET lane = '', payload = NULL WHERE {INBOX_LANE}",
+                                (row[0], len(row[1]) + 1, f"{row[1]}:"))
         await self._c.write("DELETE FROM people WHERE id = ?", (person_id,))
+
+    async def person_data(self, person_id: int) -> StoredData:
+        """Every row of every table that refers to the person, read from the schema itself
+        (foreign keys to people, or to their tickets), so a new table cannot be missed."""
+        found: list[StoredRows] = []
+        row = await self._c.row("SELECT channel, address FROM people WHERE id = ?",
+                                (person_id,))
+        if row is None:
+            return StoredData(())
+        lane = (row[0], len(row[1]) + 1, f"{row[1]}:")  # the person's chat in the inbox
+        tables = [r[0] for r in await self._c.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY rowid")]
+        for table in tables:
+            links = {(fk["table"], fk["from"]) for fk in await self._c.rows(
+                f"PRAGMA foreign_key_list({table})")}
+            conditions: list[str] = []
+            params: list[object] = []
+            if table == "people":
+                conditions.append("id = ?")
+                params.append(person_id)
+            for parent, column in sorted(links):
+                if parent == "people":
+                    conditions.append(f"{column} = ?")
+                    params.append(person_id)
+                elif parent == "tickets":
+                    conditions.append(f"{column} IN (SELECT id FROM tickets WHERE person_id = ?)")
+                    params.append(person_id)
+                elif parent == "inbox":
+                    conditions.append(f"{column} IN (SELECT id FROM inbox WHERE {INBOX_LANE})")
+                    params.extend(lane)
+            if table == "inbox":
+                conditions.append(INBOX_LANE)
+                params.extend(lane)
+            if not conditions:
+                continue
+            rows = await self._c.rows(
+                f"SELECT * FROM {table} WHERE " + " OR ".join(f"({c})" for c in conditions),
+                tuple(params))
+            if rows:
+                found.append(StoredRows(table, tuple(dict(r) for r in rows)))
+        return StoredData(tuple(found))
 
     # -- activity -------------------------------------------------------------------------
 
