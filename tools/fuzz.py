@@ -13,7 +13,8 @@ It counts, and every count must be 0:
 - exceptions: anything raised, or any ERROR logged (the engine logs before apologising);
 - empty replies: an event that deserved an answer got none, or a reply renders blank;
 - wrong language: a reply not in the person's language (a fallback answer or check-in
-  question in the language's fallback chain is right);
+  question in the language's fallback chain is right), or, for Arabic, Tigrinya and
+  Ukrainian, a reply without a single letter of their script (an untranslated text);
 - invalid output: Telegram HTML Telegram would refuse or over its limits, button data
   over 64 bytes or that does not parse back, a web rendering that is not escaped;
 - broken invariants at the end: feedback for an answer never shown, rows of nobody.
@@ -81,6 +82,8 @@ MEDIA = ("photo", "voice", "audio", "video", "video_note", "document", "sticker"
          "location", "contact", "poll", "dice", "other")
 TELEGRAM_TAG = re.compile(r'<(b|i|code)>|</(b|i|code|a)>|<a href="(https?://|tel:)[^"<>]*">')
 ENTITY = re.compile(r"&(amp|lt|gt|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+SCRIPTS = {"ar": re.compile("[\u0600-\u06ff]"), "ti": re.compile("[\u1200-\u137f]"),
+           "uk": re.compile("[\u0400-\u04ff]")}
 WEB_TAGS = {"p": {"class", "role"}, "h2": {"class"}, "div": {"class"}, "strong": set(),
             "b": set(), "i": set(), "code": set(), "br": set(), "a": {"href", "rel"}}
 
@@ -366,6 +369,10 @@ class Fuzz:
             if reply.lang != expected and not (fallback and reply.lang in chain):
                 self.counts.wrong_language += 1
                 self.counts.note(f"{kind}: a {reply.template} in {reply.lang}, not {expected}")
+            elif not self.in_script(reply, expected):
+                self.counts.wrong_language += 1
+                self.counts.note(f"{kind}: a {reply.template} for {expected} with no "
+                                 f"{expected} letters")
             problem = self.output_problem(reply, actions)
             if problem == "blank":
                 self.counts.empty_replies += 1
@@ -379,6 +386,15 @@ class Fuzz:
             self.seen.extend(shown)
             if len(self.seen) > 5000:
                 del self.seen[:1000]
+
+    def in_script(self, reply: Reply, expected: str) -> bool:
+        """Text for a person reading Arabic, Tigrinya or Ukrainian has their letters (a
+        worker's own words, signed 👤, are theirs)."""
+        letters = SCRIPTS.get(reply.lang)
+        if letters is None or reply.lang != expected:
+            return True
+        text = self.plain.render(reply).text
+        return text.startswith("👤") or letters.search(text) is not None
 
     def output_problem(self, reply: Reply, actions: list[str]) -> str | None:
         for action in actions:
