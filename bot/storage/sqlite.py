@@ -126,6 +126,12 @@ class SqliteStorage:
         assert row is not None
         return _person(row)
 
+    async def known_language(self, ref: PersonRef) -> str | None:
+        """The person's chosen language, without creating anyone (None if unknown)."""
+        row = await self._c.row("SELECT language FROM people WHERE channel = ? AND address = ?",
+                                (ref.channel, ref.address))
+        return None if row is None or row[0] is None else str(row[0])
+
     async def person_by_id(self, person_id: int) -> Person | None:
         row = await self._c.row(PERSON_SELECT + " WHERE id = ?", (person_id,))
         return None if row is None else _person(row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -216,3 +217,27 @@ async def test_a_workers_very_long_answer_reaches_the_person_in_parts(desk: Runn
     parts = [await reply_to(desk, NEWCOMER) for _ in range(3)]
     assert all(part.ok and 0 < visible_length(part.text or "") <= 4096 for part in parts)
     assert "".join(part.text or "" for part in parts).count("&lt;Amina&gt;") == 350
+
+
+async def test_a_flood_gets_one_kind_message_then_quiet_but_danger_always_passes(
+    desk: RunningBot, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert desk.clock is not None
+    await choose_tigrinya(desk)
+    for k in range(40):
+        desk.api.push_text(NEWCOMER, f"ሓገዝ {k}", language_code="ti")
+    await settled(desk, timeout=60)
+    sent = desk.api.sent(NEWCOMER)
+    notices = [c for c in sent if (c.text or "").startswith("⏳")]
+    assert len(notices) == 1 and len(sent) < 30, len(sent)
+    desk.api.push_text(NEWCOMER, "i want to kill myself")
+    crisis = await desk.api.wait_for("sendMessage", lambda c: c.chat_id == NEWCOMER
+                                     and "112" in (c.text or "") and "1813" in (c.text or ""))
+    assert crisis.ok
+    desk.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    desk.api.push_text(NEWCOMER, "garantie locative", language_code="ti")
+    answer = await desk.api.wait_for(("sendMessage", "sendPhoto"), lambda c: c.chat_id ==
+                                     NEWCOMER and "fb:rental-deposit:1" in actions(c))
+    assert answer.ok, "answered again once the flood is over"
+    assert errors(caplog) == []

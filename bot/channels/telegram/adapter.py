@@ -34,6 +34,7 @@ from telegram.ext import (
 )
 
 from bot.application.deliveries import once
+from bot.application.flood import FloodGuard, Verdict
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
@@ -78,6 +79,7 @@ class TelegramChannel:
         self._clock = clock
         self.jobs: Jobs | None = None
         self.inbox = InboxProcessor(storage, clock, CHANNEL, self._process)
+        self.flood = FloodGuard(clock)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.poll_timeout = 25
@@ -253,11 +255,30 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
+        verdict = self.flood.check(event.ref.address)
+        if verdict is not Verdict.ALLOW and not self._in_danger(event):
+            if verdict is Verdict.WARN:  # once; then quiet until the flood is over
+                log.info("a person is sending too fast: throttled")
+                await self._slow_down(chat.id, event)
+            return
         self.sender.use_pictograms(self._content.current.library.pictograms)
         for position, reply in enumerate(await self._engine.handle(event)):
             rendered = self._renderer.render(reply)
             await once(f"reply:{position}",  # handled again after a crash: not sent twice
                        partial(self.sender.send, chat.id, rendered))
+
+    def _in_danger(self, event: Event) -> bool:
+        """Danger words are never throttled."""
+        return bool(event.text) and self._content.current.matcher.crisis(event.text) is not None
+
+    async def _slow_down(self, chat_id: int, event: Event) -> None:
+        language = await self._storage.known_language(event.ref) or \
+            self._engine.default_language
+        _ = self._engine.replies.gettext(language)
+        text = _("You are sending many messages at once. Please wait a moment, then write "
+                 "again. In danger, call 112.")
+        reply = self._engine.replies.text(language, "⏳ " + text)
+        await self.sender.send(chat_id, self._renderer.render(reply))
 
     @staticmethod
     def _ref(update: Update) -> PersonRef:
