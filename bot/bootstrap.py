@@ -16,6 +16,7 @@ from bot.application.desk import WorkersDesk
 from bot.application.dispatcher import Dispatcher, DispatchSettings
 from bot.application.jobs import Jobs, WaitingTickets
 from bot.application.outbound import Router
+from bot.application.retention import Retention, retention_days
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.source import ContentSource
@@ -82,6 +83,8 @@ async def build(
     app.dispatcher = Dispatcher(storage, clock, app.router, engine.outbox_message, dispatch)
     storage.on_scheduled(app.dispatcher.wake)
     app.jobs = Jobs(app.dispatcher)
+    retention = Retention(storage, clock, retention_days(settings.extra))
+    app.jobs.add("retention", retention.tick, timedelta(hours=6))
     return app
 
 

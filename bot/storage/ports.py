@@ -26,6 +26,9 @@ class PersonStore(Protocol):
     async def person_data(self, person_id: int) -> StoredData:
         """Everything stored about the person, table by table (/mydata)."""
 
+    async def purge_before(self, cutoff: datetime) -> dict[str, int]:
+        """Retention: delete interaction data older than `cutoff` (rows per table)."""
+
 
 class ActivityStore(Protocol):
     async def record_view(self, person_id: int, topic_id: str, lang: str, at: datetime) -> None: ...

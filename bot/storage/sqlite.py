@@ -155,6 +155,43 @@ class SqliteStorage:
                                 (row[0], len(row[1]) + 1, f"{row[1]}:"))
         await self._c.write("DELETE FROM people WHERE id = ?", (person_id,))
 
+    async def purge_before(self, cutoff: datetime) -> dict[str, int]:
+        """Retention: interaction data older than `cutoff`, and people not seen since then
+        who have nothing open (their remaining rows go by cascade). Returns rows per table."""
+        at = utc_text(cutoff)
+        statements = {
+            "topic_views": ("DELETE FROM topic_views WHERE viewed_at < ?", (at,)),
+            "feedback": ("DELETE FROM feedback WHERE given_at < ?", (at,)),
+            "checkin_answers": ("DELETE FROM checkin_answers WHERE answered_at < ?", (at,)),
+            "relayed_messages": ("DELETE FROM relayed_messages WHERE relayed_at < ?", (at,)),
+            "tickets": ("DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?", (at,)),
+            "appointments": ("DELETE FROM appointments WHERE starts_at < ? AND NOT EXISTS"
+                             " (SELECT 1 FROM outbox o WHERE o.person_id ="
+                             " appointments.person_id AND o.status IN ('pending', 'claimed')"
+                             " AND o.key LIKE 'appt-' || appointments.id || ':%')", (at,)),
+            "outbox": ("DELETE FROM outbox WHERE status IN ('sent', 'cancelled', 'failed')"
+                       " AND due_at < ?", (at,)),
+            "enrol_tokens": ("DELETE FROM enrol_tokens WHERE expires_at < ?"
+                             " OR (used_at IS NOT NULL AND used_at < ?)", (at, at)),
+            "people": ("DELETE FROM people WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1"
+                       " FROM tickets t WHERE t.person_id = people.id AND t.status != 'closed')"
+                       " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = people.id"
+                       " AND o.status IN ('pending', 'claimed')) AND NOT EXISTS (SELECT 1 FROM"
+                       " participants p WHERE p.person_id = people.id AND p.consented_at IS"
+                       " NOT NULL AND p.stopped_at IS NULL)", (at,)),
+        }
+        purged: dict[str, int] = {}
+        for table, (sql, params) in statements.items():
+            if table == "people":  # their chat leaves the inbox too
+                for row in await self._c.rows(
+                        "SELECT channel, address FROM people" + sql.split("FROM people", 1)[1],
+                        params):
+                    await self._c.write(
+                        f"UPDATE inbox SET lane = '', payload = NULL WHERE {INBOX_LANE}",
+                        (row[0], len(row[1]) + 1, f"{row[1]}:"))
+            purged[table] = (await self._c.write(sql, params)).rowcount
+        return purged
+
     async def person_data(self, person_id: int) -> StoredData:
         """Every row of every table that refers to the person, read from the schema itself
         (foreign keys to people, or to their tickets), so a new table cannot be missed."""
