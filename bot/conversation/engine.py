@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from bot.clock import Clock
 from bot.content.source import ContentSource
+from bot.conversation.danger import crisis_anywhere, crisis_beyond
 from bot.conversation.escalation_flow import EscalationFlow
 from bot.conversation.flow import Result
 from bot.conversation.followup_flow import FollowupFlow
@@ -95,8 +96,12 @@ class Engine(FollowupFlow, EscalationFlow):
             if result.topic == CRISIS or result.crisis is not None:
                 category = result.crisis.category if result.crisis else None
                 return self.replies.crisis(language, category), replace(person, language=language)
+            late = crisis_beyond(self.replies.snapshot.matcher, event.text)  # a long message
+            if late is not None:
+                return (self.replies.crisis(language, late.category),
+                        replace(person, language=language))
         if event.kind is EventKind.MEDIA and event.text:  # a caption can be a cry for help
-            signal = self.replies.snapshot.matcher.crisis(event.text)
+            signal = crisis_anywhere(self.replies.snapshot.matcher, event.text)
             if signal is not None:
                 return (self.replies.crisis(language, signal.category),
                         replace(person, language=language))

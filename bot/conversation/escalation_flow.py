@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.conversation.danger import crisis_anywhere
 from bot.conversation.flow import Flow, Result
 from bot.domain.actions import Act, number, parse
 from bot.domain.messages import Event, EventKind, Reply
@@ -58,7 +59,7 @@ class EscalationFlow(Flow):
         person = replace(person, language=language)
         escalation = self.escalation
         action = parse(event.action) if event.kind is EventKind.BUTTON else None
-        signal = (self.replies.snapshot.matcher.crisis(event.text)
+        signal = (crisis_anywhere(self.replies.snapshot.matcher, event.text)
                   if event.kind in {EventKind.TEXT, EventKind.MEDIA} and event.text else None)
         if signal is not None:  # the worker is alerted, the person gets the numbers at once
             await escalation.make_urgent(ticket, person, _noop("crisis words in the last message"))

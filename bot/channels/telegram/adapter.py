@@ -42,6 +42,7 @@ from bot.channels.telegram.workers import WorkersGroup
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.source import ContentSource
+from bot.conversation.danger import crisis_anywhere
 from bot.conversation.engine import COMMANDS, Engine
 from bot.domain.inbox import InboxItem
 from bot.domain.messages import Event, EventKind
@@ -269,7 +270,8 @@ class TelegramChannel:
 
     def _in_danger(self, event: Event) -> bool:
         """Danger words are never throttled."""
-        return bool(event.text) and self._content.current.matcher.crisis(event.text) is not None
+        return bool(event.text) and crisis_anywhere(self._content.current.matcher,
+                                                    event.text) is not None
 
     async def _slow_down(self, chat_id: int, event: Event) -> None:
         language = await self._storage.known_language(event.ref) or \
