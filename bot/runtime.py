@@ -125,7 +125,9 @@ def run(settings: Settings, *, telegram: bool, web: WebPlace | None) -> int:
 
 async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
                  sock: socket.socket | None) -> None:
+    from bot.application.desk import WorkersDesk
     from bot.bootstrap import build, telegram_channel, wire_escalation
+    from bot.channels.console_workers import ConsoleWorkers
     from bot.channels.terminal import ConsoleDesk
 
     app = await build(settings)
@@ -135,8 +137,12 @@ async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
     watcher = loop.create_task(app.content.watch(), name="content-watch")
     watcher.add_done_callback(_report_watcher_end)
     bot = telegram_channel(app) if telegram else None
+    console: asyncio.Task[None] | None = None
     if bot is None:  # no Telegram workers' group: the workers' side is this console
-        wire_escalation(app, ConsoleDesk())
+        escalation = wire_escalation(app, ConsoleDesk(workers_answer_here=True))
+        desk = WorkersDesk(app.engine, escalation, app.engine.followup, app.router)
+        workers = ConsoleWorkers(desk, app.storage, app.clock)
+        console = loop.create_task(workers.run(stop), name="console-workers")
     web_task: asyncio.Task[None] | None = None
     jobs: asyncio.Task[None] | None = None
     try:
@@ -155,6 +161,8 @@ async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
     finally:
         stop.set()
         watcher.cancel()
+        if console is not None:
+            await asyncio.gather(console, return_exceptions=True)
         if web_task is not None:
             await asyncio.gather(web_task, return_exceptions=True)
         if bot is not None:

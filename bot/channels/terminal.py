@@ -27,13 +27,15 @@ class ConsoleDesk:
     The terminal's message reference is the typed line itself, so a relay shows it.
     """
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+    def __init__(self, out: TextIO = sys.stdout, *, workers_answer_here: bool = False) -> None:
         self._out = out
+        self._hint = workers_answer_here  # bot.channels.console_workers reads this terminal
 
     async def announce(self, ticket: Ticket, person: Person, brief: TicketBrief) -> None:
         flag = "URGENT " if brief.urgent else ""
+        hint = f"; answer with: #{ticket.id} your words" if self._hint else ""
         self._out.write(f"    [to the workers] {flag}request #{ticket.id} from "
-                        f"{brief.pseudonym} ({brief.language})\n")
+                        f"{brief.pseudonym} ({brief.language}){hint}\n")
 
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
         self._out.write(f"    [to the workers, request #{ticket.id}] {message_ref}\n")

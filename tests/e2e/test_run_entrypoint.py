@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -27,7 +28,8 @@ def environment(folder: Path, port: int, **extra: str) -> dict[str, str]:
 async def start(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=out, stderr=out)
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=out, stderr=out,
+            stdin=asyncio.subprocess.PIPE)
 
 
 async def page(url: str, timeout: float = 60) -> httpx.Response:
@@ -62,6 +64,53 @@ async def test_without_a_token_run_serves_the_web_point_and_says_where() -> None
         assert 'lang="ar"' in response.text and 'dir="rtl"' in response.text
         assert "Français" in response.text and "ትግርኛ" in response.text
         assert f"http://127.0.0.1:{port}/" in output
+        assert code == 0 and "Traceback" not in output
+
+
+TOKEN = re.compile(r'name="t" value="([0-9a-f]+)"')
+
+
+async def press(client: httpx.AsyncClient, url: str, action: str) -> str:
+    page = (await client.get(url)).text
+    token = TOKEN.search(page)
+    assert token, page[:300]
+    response = await client.post(url + "act", data={"a": action, "t": token.group(1)},
+                                 follow_redirects=True)
+    assert response.status_code == 200
+    return response.text
+
+
+async def test_without_telegram_a_worker_answers_in_the_terminal_that_runs_it() -> None:
+    """The embedded office: a request from the web point, answered on run's own stdin."""
+    with tempfile.TemporaryDirectory() as name:
+        folder, port = Path(name), free_port()
+        log = folder / "out.log"
+        process = await start(environment(folder, port), log)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            await page(url)
+            async with httpx.AsyncClient() as client:
+                await press(client, url, "lang:fr")
+                await press(client, url, "person")
+                await press(client, url, "about:skip")
+                for _ in range(50):
+                    found = re.search(r"request #(\d+)", log.read_text(encoding="utf-8"))
+                    if found:
+                        break
+                    await asyncio.sleep(0.1)
+                assert found, log.read_text(encoding="utf-8")
+                assert process.stdin is not None
+                process.stdin.write(f"#{found.group(1)} Bonjour, je suis Sara.\n".encode())
+                await process.stdin.drain()
+                for _ in range(50):
+                    shown = (await client.get(url)).text
+                    if "je suis Sara" in shown:
+                        break
+                    await asyncio.sleep(0.1)
+                assert "je suis Sara" in shown
+        finally:
+            code = await stop(process)
+        output = log.read_text(encoding="utf-8")
         assert code == 0 and "Traceback" not in output
 
 
