@@ -29,6 +29,8 @@ from bot.content.model import (
     TopicCatalogue,
 )
 
+NOT_UTF8 = "the file is not saved as UTF-8 text"
+SAVE_AS_UTF8 = "save it again as UTF-8 (in most editors: Save as, Encoding: UTF-8)"
 MAX_BODY_CHARS = 3000  # leaves room in Telegram's 4096 for title, date, source and notices
 LANGUAGE_FILE = "_language.yaml"
 GLOSSARY_FILE = "glossary.yaml"
@@ -208,7 +210,11 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 def _load_topic(
     path: Path, lang: str, catalogue: TopicCatalogue, problems: list[Problem]
 ) -> Topic | None:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(path, 1, NOT_UTF8, SAVE_AS_UTF8))
+        return None
     parts = split_front_matter(text)
     if parts is None:
         problems.append(Problem(path, 1, "the file does not start with front matter",
@@ -349,6 +355,9 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
         return None
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        problems.append(Problem(path, 1, NOT_UTF8, SAVE_AS_UTF8))
+        return None
     except yaml.YAMLError as error:
         line = getattr(getattr(error, "problem_mark", None), "line", 0) + 1
         problems.append(Problem(path, line, f"not valid YAML ({_short(error)})",

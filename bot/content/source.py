@@ -69,6 +69,10 @@ class ContentSource:
             for problem in error.problems:
                 log.error("  %s", problem.describe(self._root))
             return False
+        except Exception as error:  # a file the checks did not foresee: still no outage
+            log.error("new content refused (%s: %s), still serving %s", type(error).__name__,
+                      error, self._snapshot.library.version)
+            return False
         self._snapshot = snapshot
         log.info("content reloaded: version %s", snapshot.library.version)
         return True
