@@ -241,3 +241,20 @@ async def test_a_flood_gets_one_kind_message_then_quiet_but_danger_always_passes
                                      NEWCOMER and "fb:rental-deposit:1" in actions(c))
     assert answer.ok, "answered again once the flood is over"
     assert errors(caplog) == []
+
+
+async def test_a_button_press_too_old_to_answer_is_still_handled(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After the bot was down for a while, Telegram refuses to answer old presses."""
+    caplog.set_level(logging.INFO)
+    await choose_tigrinya(bot)
+    bot.api.fail_next("answerCallbackQuery", status=400, retry_after=None, times=2,
+                      description="Bad Request: query is too old and response timeout "
+                                  "expired or query ID is invalid")
+    bot.api.push_callback(NEWCOMER, "theme:rights")
+    theme = await reply_to(bot, NEWCOMER)
+    assert "topic:rental-deposit" in actions(theme)
+    bot.api.push_callback(-100777, "menu")  # a press in a group, refused quietly too
+    await settled(bot)
+    assert errors(caplog) == []

@@ -37,7 +37,7 @@ from bot.application.deliveries import once
 from bot.application.flood import FloodGuard, Verdict
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
-from bot.channels.telegram.sender import CHANNEL, TelegramSender
+from bot.channels.telegram.sender import CHANNEL, TelegramSender, answer_query
 from bot.channels.telegram.workers import WorkersGroup
 from bot.clock import Clock
 from bot.config import Settings
@@ -147,7 +147,7 @@ class TelegramChannel:
         if self.workers is not None:
             await self.workers.on_button(update)
         elif update.callback_query is not None:
-            await update.callback_query.answer()
+            await answer_query(update.callback_query)
 
     async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -155,9 +155,9 @@ class TelegramChannel:
             return
         chat = update.effective_chat
         if chat is None or chat.type != "private":
-            await query.answer()
+            await answer_query(query)
             return
-        await query.answer()
+        await answer_query(query)
         await self._handle(update, Event(
             self._ref(update), EventKind.BUTTON, action=query.data or "",
             language_hint=self._hint(update)))

@@ -12,7 +12,14 @@ import logging
 import re
 from pathlib import Path
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -31,6 +38,17 @@ def visible_length(telegram_html: str) -> int:
     """Length as Telegram counts it: text after entity parsing, in UTF-16 code units."""
     text = html.unescape(_TAG.sub("", telegram_html))
     return len(text.encode("utf-16-le")) // 2
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None, *,
+                       show_alert: bool = False) -> None:
+    """Answer a button press (the spinner stops). A press too old to answer (the bot was
+    down for a while: Telegram keeps a query about 15 minutes) is no error: the press is
+    still handled."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as error:
+        log.info("a button press could not be answered: %s", error.message)
 
 
 def is_blank(telegram_html: str) -> bool:

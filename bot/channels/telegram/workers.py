@@ -25,7 +25,13 @@ from bot.application.desk import ActionKind, DeskAction, WorkerEvent, WorkersDes
 from bot.application.outbound import PersonUnreachable
 from bot.channels.telegram.deliver import bot_api_errors
 from bot.channels.telegram.desk import TelegramDesk
-from bot.channels.telegram.sender import CHANNEL, MAX_CAPTION, split_text, visible_length
+from bot.channels.telegram.sender import (
+    CHANNEL,
+    MAX_CAPTION,
+    answer_query,
+    split_text,
+    visible_length,
+)
 from bot.domain.people import Person
 from bot.domain.text import scrub
 
@@ -104,9 +110,9 @@ class WorkersGroup:
         if ticket is None or kind not in {"claim", "close"} or not isinstance(message, Message):
             log.warning("refused a workers' button from user %s",
                         query.from_user.id if query.from_user else "?")
-            await query.answer(self._workers.refused(), show_alert=True)
+            await answer_query(query, self._workers.refused(), show_alert=True)
             return True
-        await query.answer()
+        await answer_query(query)
         name = query.from_user.first_name if query.from_user else ""
         actions = await (self._workers.claim(ticket.id, name) if kind == "claim"
                          else self._workers.close(ticket.id, name))
