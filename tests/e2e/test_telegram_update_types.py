@@ -258,3 +258,24 @@ async def test_a_button_press_too_old_to_answer_is_still_handled(
     bot.api.push_callback(-100777, "menu")  # a press in a group, refused quietly too
     await settled(bot)
     assert errors(caplog) == []
+
+
+async def test_a_reply_survives_5xx_answers_and_network_errors(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    bot.channel.retry_pauses = (0.05, 0.05)
+    await choose_tigrinya(bot)
+    bot.api.fail_next("sendMessage", status=502, retry_after=None, times=2,
+                      description="Bad Gateway")
+    bot.api.push_callback(NEWCOMER, "theme:rights")
+    theme = await bot.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == NEWCOMER)
+    assert "topic:rental-deposit" in actions(theme)
+    assert len([c for c in bot.api.calls_of("sendMessage") if c.status == 502]) == 2
+    bot.api.fail_next("sendMessage", status=500, retry_after=None, times=3,
+                      description="Internal Server Error")
+    bot.api.push_callback(NEWCOMER, "menu")  # given up after three tries: logged, no crash
+    await settled(bot)
+    assert errors(caplog) == []
+    bot.api.push_callback(NEWCOMER, "theme:rules")
+    assert (await reply_to(bot, NEWCOMER)).ok

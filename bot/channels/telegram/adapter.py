@@ -20,7 +20,7 @@ from functools import partial
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -48,7 +48,7 @@ from bot.domain.inbox import InboxItem
 from bot.domain.messages import Event, EventKind
 from bot.domain.people import PersonRef
 from bot.domain.text import scrub
-from bot.render.renderer import Renderer
+from bot.render.renderer import Rendered, Renderer
 from bot.storage.sqlite import SqliteStorage
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class TelegramChannel:
         self.jobs: Jobs | None = None
         self.inbox = InboxProcessor(storage, clock, CHANNEL, self._process)
         self.flood = FloodGuard(clock)
+        self.retry_pauses: tuple[float, ...] = (1.0, 4.0)  # then the reply is given up
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.poll_timeout = 25
@@ -266,7 +267,24 @@ class TelegramChannel:
         for position, reply in enumerate(await self._engine.handle(event)):
             rendered = self._renderer.render(reply)
             await once(f"reply:{position}",  # handled again after a crash: not sent twice
-                       partial(self.sender.send, chat.id, rendered))
+                       partial(self._send, chat.id, rendered))
+
+    async def _send(self, chat_id: int, rendered: Rendered) -> None:
+        """A reply survives a timeout, a network error or a 5xx answer: tried again after a
+        pause (429 is the rate limiter's, a 400 or 403 is not worth repeating). A timeout
+        may hide a message that did arrive: twice is better than never, for a cry for help."""
+        for pause in (*self.retry_pauses, None):
+            try:
+                await self.sender.send(chat_id, rendered)
+                return
+            except BadRequest:
+                raise
+            except (TimedOut, NetworkError) as error:
+                if pause is None:
+                    raise
+                log.warning("a reply failed (%s); trying again in %.0f s",
+                            type(error).__name__, pause)
+                await _pause(self._stop, pause)
 
     def _in_danger(self, event: Event) -> bool:
         """Danger words are never throttled."""
