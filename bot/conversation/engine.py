@@ -19,6 +19,7 @@ from bot.conversation.followup_flow import FollowupFlow
 from bot.conversation.privacy import my_data_text
 from bot.conversation.replies import Gettext, Replies
 from bot.domain.actions import Act, Action, encode, parse
+from bot.domain.errors import StorageUnavailable
 from bot.domain.messages import Button, Event, EventKind, Reply
 from bot.domain.people import Mode, Person
 from bot.domain.privacy import StoredData
@@ -76,8 +77,11 @@ class Engine(FollowupFlow, EscalationFlow):
                 if person.id >= 0:
                     await self._storage.save_person(person)
             return replies
-        except Exception:
-            log.exception("engine failed on a %s event", event.kind.value)
+        except Exception as error:
+            if isinstance(error, StorageUnavailable):  # disk full, locked: said, not traced
+                log.error("the database cannot save now (%s): nothing was saved", error)
+            else:
+                log.exception("engine failed on a %s event", event.kind.value)
             _ = self.replies.gettext(language)
             return [self.replies.text(language, _("Sorry, something went wrong on my side. "
                                            "Please try again."), self.replies.menu_row(language))]

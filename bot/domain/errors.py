@@ -24,5 +24,10 @@ class NoRoute(PasserelleError):
     """No channel of this process can reach the person."""
 
 
+class StorageUnavailable(PasserelleError):
+    """The database cannot take the change now (disk full, locked too long, read-only):
+    nothing of the unit of work was written; the person can try again."""
+
+
 class TicketError(PasserelleError):
     """A worker action on a ticket that does not allow it (closed, unknown)."""

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.domain.errors import StorageUnavailable
+
 log = logging.getLogger(__name__)
 Params = Iterable[object]
 AfterCommit = Callable[[], Awaitable[None]]
@@ -46,6 +48,17 @@ def from_utc_text(value: str) -> datetime:
 
 def from_utc_text_or_none(value: str | None) -> datetime | None:
     return None if value is None else from_utc_text(value)
+
+
+UNAVAILABLE = ("database or disk is full", "database is locked", "disk i/o error",
+               "readonly database", "unable to open database")
+
+
+def _unavailable(error: BaseException) -> bool:
+    """Disk full, locked past the busy timeout, read-only: the application's
+    StorageUnavailable (said plainly, no traceback); any other error stays what it is."""
+    return isinstance(error, aiosqlite.OperationalError) and any(
+        marker in str(error).lower() for marker in UNAVAILABLE)
 
 
 @dataclass(frozen=True)
@@ -76,17 +89,27 @@ class GuardedConnection:
         async with self._lock:
             self._owner = asyncio.current_task()
             self._after_commit = []
-            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except aiosqlite.OperationalError as error:
+                self._owner = None
+                if _unavailable(error):
+                    raise StorageUnavailable(str(error)) from error
+                raise
             try:
                 yield
-            except BaseException:
+            except BaseException as error:
                 await asyncio.shield(self._rollback())
                 self._owner = None
+                if _unavailable(error):
+                    raise StorageUnavailable(str(error)) from error
                 raise
             try:
                 await self._db.execute("COMMIT")
-            except BaseException:
+            except BaseException as error:
                 await asyncio.shield(self._rollback())
+                if _unavailable(error):
+                    raise StorageUnavailable(str(error)) from error
                 raise
             finally:
                 self._owner = None
@@ -105,6 +128,8 @@ class GuardedConnection:
         return True
 
     async def _rollback(self) -> None:
+        if not self._db.in_transaction:  # SQLite already rolled back (e.g. disk full)
+            return
         try:
             await self._db.execute("ROLLBACK")
         except aiosqlite.Error:
