@@ -31,7 +31,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 from rank_bm25 import BM25Okapi
+from scipy import sparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = Path(os.environ.get("PASSERELLE_DEV_SET", ROOT.parent / "shared" / "eval" / "dev.jsonl"))
@@ -117,14 +120,14 @@ def baseline(rows: list[dict[str, str]]) -> Results:
         for text in (topic.title, *topic.phrasings, *topic.keywords):
             documents.append(grams(text))
             owners.append(topic.id)
-    bm25 = BM25Okapi(documents)
+    scorer = _FastBM25(BM25Okapi(documents))
     results: Results = {}
     for row in rows:
         query = grams(row["text"])
         if not query:
             results[row["id"]] = {"topic": None, "alternatives": []}
             continue
-        scores = bm25.get_scores(query)
+        scores = scorer.get_scores(query)
         best: dict[str, float] = defaultdict(float)
         for owner, score in zip(owners, scores, strict=True):
             best[owner] = max(best[owner], float(score))
@@ -134,6 +137,33 @@ def baseline(rows: list[dict[str, str]]) -> Results:
         results[row["id"]] = {"topic": top if answered else None,
                               "alternatives": [t for t, _ in ranked[1:3]] if answered else []}
     return results
+
+
+class _FastBM25:
+    """The same scores as BM25Okapi.get_scores, from one sparse term-by-document matrix of
+    BM25 weights (rank_bm25 walks every document for every query 3-gram: minutes here)."""
+
+    def __init__(self, bm25: BM25Okapi) -> None:
+        terms = sorted({term for freqs in bm25.doc_freqs for term in freqs})
+        self._row = {term: i for i, term in enumerate(terms)}
+        lengths = np.asarray(bm25.doc_len, dtype=np.float64)
+        norm = bm25.k1 * (1 - bm25.b + bm25.b * lengths / bm25.avgdl)
+        rows, cols, weights = [], [], []
+        for doc, freqs in enumerate(bm25.doc_freqs):
+            for term, freq in freqs.items():
+                rows.append(self._row[term])
+                cols.append(doc)
+                weights.append(bm25.idf.get(term, 0.0) * freq * (bm25.k1 + 1)
+                               / (freq + norm[doc]))
+        self._weights = sparse.csr_matrix((weights, (rows, cols)),
+                                          shape=(len(terms), len(bm25.doc_freqs)))
+
+    def get_scores(self, query: list[str]) -> npt.NDArray[np.float64]:
+        counts = np.zeros(self._weights.shape[0])
+        for term in query:
+            if term in self._row:
+                counts[self._row[term]] += 1
+        return np.asarray(self._weights.T @ counts).ravel()
 
 
 def embedding_alone(matcher: Matcher, rows: list[dict[str, str]]) -> Results:
@@ -345,7 +375,8 @@ def topic_section() -> dict[str, object]:
     timing: dict[str, object] = {"batch_seconds": round(elapsed, 2), "questions": len(rows)}
     if embedder is not None:
         matcher = Matcher(library, embedder)
-        timing["match_in_process"] = latency(matcher, rows)  # before: query cache empty
+        embedder.query_cache_size = len(rows) + 1  # this process only: embed each text once
+        timing["match_in_process"] = latency(matcher, rows)  # first: the cache is empty
         results["embedding"] = embedding_alone(matcher, rows)
         embedder.save()
     timing["match_in_process_lexical"] = latency(Matcher(library, None), rows)

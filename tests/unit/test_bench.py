@@ -77,3 +77,15 @@ def test_the_embedding_alone_ranks_every_topic(content_source: ContentSource) ->
     assert sum(probabilities) + out_of_scope == pytest.approx(1.0, abs=1e-3)
     assert ranked[0][0] == "rental-deposit"
     assert matcher.semantic_ranking("   ") == ([], 1.0)
+
+
+def test_the_fast_bm25_gives_rank_bm25s_scores(bench: ModuleType) -> None:
+    from rank_bm25 import BM25Okapi
+
+    texts = ["garantie locative", "huurwaarborg betalen", "leefloon aanvragen ocmw",
+             "revenu d'intégration", "bank account refused", "compte bancaire", "caution"]
+    bm25 = BM25Okapi([bench.grams(text) for text in texts])
+    fast = bench._FastBM25(bm25)
+    for query in ("garantie", "ma caution locative svp", "leefloon", "zzz", "bank bank"):
+        grams = bench.grams(query)
+        assert fast.get_scores(grams) == pytest.approx(bm25.get_scores(grams))
