@@ -278,7 +278,8 @@ class Engine(FollowupFlow, EscalationFlow):
             return [self.replies.language_set(chosen), self.replies.main_menu(chosen)], person
         if result.topic is not None:
             person = replace(person, failed_matches=0)
-            return await self._answer_or_function(result.topic, person, language)
+            answered, person = await self._answer_or_function(result.topic, person, language)
+            return answered + self.replies.switch_offer(text, language), person
         failures = person.failed_matches + 1
         person = replace(person, failed_matches=failures)
         replies: list[Reply] = []
@@ -293,7 +294,7 @@ class Engine(FollowupFlow, EscalationFlow):
             offer = _("I still do not understand. A person can help you.")
             replies.append(self.replies.text(language, offer, (
                 (Button("💬 " + _("Talk to a person"), encode(Act.PERSON, "failed")),),)))
-        return replies, person
+        return replies + self.replies.switch_offer(text, language), person
 
     async def _answer_or_function(
         self, topic_id: str, person: Person, language: str

@@ -21,6 +21,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_day, format_moment, native_name
 from bot.understanding.matcher import CRISIS
+from bot.understanding.written_language import written_language
 
 Gettext = Callable[[str], str]
 THEME_EMOJI = {"rights": "📜", "appointments": "📅", "rules": "📋"}
@@ -169,6 +170,22 @@ class Replies:
         _ = self.gettext(language)
         text = _("Your language is now {language}.")  # the 🌐 button is on every menu
         return self.text(language, text.format(language=native_name(language)))
+
+    def language_offer(self, language: str, written: str) -> Reply:
+        """One tap to switch to the language the person just wrote in (`written`); the
+        question is in the chosen `language`, the button names `written` in itself."""
+        _ = self.gettext(language)
+        name = native_name(written)
+        text = "🌐 " + _("Answer in {language}?").format(language=name)
+        return self.text(language, text, ((Button(name, encode(Act.LANG, written)),),))
+
+    def switch_offer(self, typed: str, language: str) -> list[Reply]:
+        """The language offer, when `typed` is clearly in another served language than the
+        chosen one (bot.understanding.written_language); otherwise nothing."""
+        written = written_language(typed, self.snapshot.library.languages)
+        if written is None or written == language:
+            return []
+        return [self.language_offer(language, written)]
 
 
     def main_menu(self, language: str) -> Reply:
