@@ -148,10 +148,12 @@ def test_markdown_to_telegram_html_is_always_valid(text: str, rtl: bool) -> None
     assert_telegram_html(to_html(text, rtl))
 
 
+MARKUP = ["<b>", "</b>", "<i>", "</i>", '<a href="https://a.be">', "</a>", "&amp;", " ", "\n",
+          "\n\n"]
+
+
 @PROPERTIES
-@given(st.lists(st.one_of(st.sampled_from(["<b>", "</b>", "<i>", "</i>",
-                                           '<a href="https://a.be">', "</a>", "&amp;",
-                                           " ", "\n", "\n\n"]),
+@given(st.lists(st.one_of(st.sampled_from(MARKUP),
                           st.text(CHARACTERS, min_size=1, max_size=40)), max_size=400),
        st.integers(min_value=8, max_value=300))
 def test_split_text_never_cuts_inside_a_tag_or_past_the_limit(pieces: list[str],
@@ -164,7 +166,7 @@ def test_split_text_never_cuts_inside_a_tag_or_past_the_limit(pieces: list[str],
             continue
         if piece in {"<b>", "<i>", '<a href="https://a.be">'}:
             stack.append("</" + piece[1] + ">")
-        text += piece if piece.startswith(("<", "&")) or piece.isspace() else (
+        text += piece if piece in MARKUP else (
             piece.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
     text += "".join(reversed(stack))
     for part in split_text(text, limit):
