@@ -14,17 +14,18 @@ from bot.clock import Clock
 from bot.content.source import ContentSource
 from bot.conversation.danger import crisis_anywhere, crisis_beyond
 from bot.conversation.escalation_flow import EscalationFlow
-from bot.conversation.flow import Result
+from bot.conversation.flow import Context, Result
 from bot.conversation.followup_flow import FollowupFlow
 from bot.conversation.privacy import my_data_text
 from bot.conversation.replies import Gettext, Replies
 from bot.domain.actions import Act, Action, encode, parse
 from bot.domain.errors import StorageUnavailable
+from bot.domain.followup import Appointment, OutboxItem
 from bot.domain.messages import Button, Event, EventKind, Reply
 from bot.domain.people import Mode, Person
 from bot.domain.privacy import StoredData
 from bot.domain.text import scrub
-from bot.domain.tickets import TicketSource
+from bot.domain.tickets import Ticket, TicketSource
 from bot.escalation.service import EscalationService
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
@@ -43,8 +44,12 @@ FAILURES_BEFORE_OFFER = 2
 SCRIPT_LANGUAGE = {"arabic": "ar", "ethiopic": "ti", "cyrillic": "uk"}
 
 
-class Engine(FollowupFlow, EscalationFlow):
-    """Decides what to say. Channels call `handle` for every event they receive."""
+class Engine:
+    """Decides what to say. Channels call `handle` for every event they receive.
+
+    Talking to a person and follow-up are parts it holds (`tickets`, `follow`), built on one
+    shared `Context`; they hand commands and buttons back through `command`/`button`.
+    """
 
     def __init__(
         self, content: ContentSource, storage: Storage, catalogs: Catalogs, clock: Clock,
@@ -56,10 +61,28 @@ class Engine(FollowupFlow, EscalationFlow):
         self._catalogs = catalogs
         self._clock = clock
         self._default_language = default_language
-        self.escalation = escalation
-        self.followup = followup
         self.replies = Replies(content, catalogs, default_language)
+        self._context = Context(self.replies, storage, clock, default_language,
+                                escalation, followup)
+        self.tickets = EscalationFlow(self._context, self)
+        self.follow = FollowupFlow(self._context, self.tickets)
         self._buttons = self._button_table()
+
+    @property
+    def escalation(self) -> EscalationService | None:
+        return self._context.escalation
+
+    @escalation.setter
+    def escalation(self, service: EscalationService | None) -> None:
+        self._context.escalation = service
+
+    @property
+    def followup(self) -> FollowupService | None:
+        return self._context.followup
+
+    @followup.setter
+    def followup(self, service: FollowupService | None) -> None:
+        self._context.followup = service
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -92,7 +115,7 @@ class Engine(FollowupFlow, EscalationFlow):
         if person.mode is not Mode.BOT and self.escalation is not None:
             ticket = await self._storage.open_ticket_of(person.id)
             if ticket is not None:
-                return await self._with_ticket(event, person, ticket, language)
+                return await self.tickets.with_ticket(event, person, ticket, language)
             person = replace(person, mode=Mode.BOT)
         result = None
         if event.kind is EventKind.TEXT:  # matched once: crisis words win in every state
@@ -110,9 +133,9 @@ class Engine(FollowupFlow, EscalationFlow):
                 return (self.replies.crisis(language, signal.category),
                         replace(person, language=language))
         if event.kind is EventKind.COMMAND:
-            return await self._command(event, person, language)
+            return await self.command(event, person, language)
         if event.kind is EventKind.BUTTON:
-            return await self._button(event.action, person, language)
+            return await self.button(event.action, person, language)
         if event.kind is EventKind.MEDIA:
             return [self.replies.media(event.media, language)], replace(person, language=language)
         assert result is not None
@@ -120,7 +143,7 @@ class Engine(FollowupFlow, EscalationFlow):
 
     # -- commands and buttons -------------------------------------------------------------
 
-    async def _command(
+    async def command(
         self, event: Event, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
@@ -128,22 +151,22 @@ class Engine(FollowupFlow, EscalationFlow):
         person = replace(person, language=language, pending=None)
         if command == "start" and self.followup is not None:
             if event.text.strip():
-                return await self._redeem(event.text.strip(), person, language)
+                return await self.follow.redeem(event.text.strip(), person, language)
             participant = await self.followup.participant(person.id)
             if participant is not None and participant.consented and participant.stopped:
-                return await self._consented(person, language, resumed=True)
+                return await self.follow.consented(person, language, resumed=True)
         if command == "start":
             return [self.replies.greeting(language), self.replies.language_picker(language)], person
         if command == "stop":
-            return await self._stop_checkins(person, language)
+            return await self.follow.stop_checkins(person, language)
         if command == "checkins":
-            return await self._show_plan(person, language)
+            return await self.follow.show_plan(person, language)
         if command == "menu":
             return [self.replies.main_menu(language)], person
         if command == "language":
             return [self.replies.language_picker(language)], person
         if command == "person":
-            return await self._person_requested(person, language, TicketSource.REQUEST)
+            return await self.tickets.person_requested(person, language, TicketSource.REQUEST)
         if command in {"about", "privacy"}:
             return [self.replies.about(language)], person
         if command == "mydata":
@@ -155,7 +178,7 @@ class Engine(FollowupFlow, EscalationFlow):
         text = _("I do not know this command. Here is the menu.")
         return [self.replies.text(language, text), self.replies.main_menu(language)], person
 
-    async def _button(
+    async def button(
         self, data: str, person: Person, language: str
     ) -> tuple[list[Reply], Person]:
         """Route a pressed button by its parsed action (one table, no string matching)."""
@@ -180,10 +203,10 @@ class Engine(FollowupFlow, EscalationFlow):
             Act.MENU: self._menu_button, Act.THEME: self._theme_button,
             Act.TOPIC: self._topic_button,
             Act.PERSON: self._person_button,
-            Act.SATISFACTION: lambda a, p, lang: self._satisfaction(a.value, p, lang),
+            Act.SATISFACTION: lambda a, p, lang: self.tickets.satisfaction(a.value, p, lang),
             Act.CONSENT: self._consent_button,
-            Act.CHECKIN: lambda a, p, lang: self._checkin_answer(a.value, p, lang),
-            Act.APPOINTMENT: lambda a, p, lang: self._appointment_answer(a.value, p, lang),
+            Act.CHECKIN: lambda a, p, lang: self.follow.checkin_answer(a.value, p, lang),
+            Act.APPOINTMENT: lambda a, p, lang: self.follow.appointment_answer(a.value, p, lang),
             Act.LANGUAGES: self._languages_button,
             Act.FEEDBACK: lambda a, p, lang: self._feedback(a.value, p, lang),
             Act.GLOSSARY: self._glossary_button,
@@ -210,11 +233,11 @@ class Engine(FollowupFlow, EscalationFlow):
     async def _person_button(self, action: Action, person: Person, language: str) -> Result:
         source = {"crisis": TicketSource.CRISIS, "failed": TicketSource.FAILED_MATCHES}.get(
             action.arg(0), TicketSource.REQUEST)
-        return await self._person_requested(person, language, source)
+        return await self.tickets.person_requested(person, language, source)
 
     async def _consent_button(self, action: Action, person: Person, language: str) -> Result:
         if action.arg(0) == "yes":
-            return await self._consented(person, language, resumed=False)
+            return await self.follow.consented(person, language, resumed=False)
         _ = self.replies.gettext(language)
         text = _("All right: no check-ins. You can still ask me anything.")
         return [self.replies.text(language, text, self.replies.menu_row(language))], person
@@ -303,7 +326,7 @@ class Engine(FollowupFlow, EscalationFlow):
             category = topic_id.removeprefix("crisis-") if topic_id != CRISIS else None
             return self.replies.crisis(language, category), person
         if topic_id == "talk-to-a-person":
-            return await self._person_requested(person, language, TicketSource.REQUEST)
+            return await self.tickets.person_requested(person, language, TicketSource.REQUEST)
         if topic_id == CHANGE_LANGUAGE:
             return [self.replies.language_picker(language)], person
         if topic_id == "main-menu":
@@ -326,6 +349,30 @@ class Engine(FollowupFlow, EscalationFlow):
     @property
     def default_language(self) -> str:
         return self._default_language
+
+    # -- what the application and the channels ask of the conversation -----------------------
+
+    async def outbox_message(self, person: Person, item: OutboxItem) -> Reply | None:
+        return await self.follow.outbox_message(person, item)
+
+    def checkin_message(self, person: Person, item_id: int, key: str,
+                        question_index: int = 0) -> Reply | None:
+        return self.follow.checkin_message(person, item_id, key, question_index)
+
+    def appointment_cancelled(self, appointment: Appointment, language: str) -> Reply:
+        return self.follow.appointment_cancelled(appointment, language)
+
+    def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
+        return self.replies.closed_by_worker(ticket, language)
+
+    def still_waiting(self, language: str) -> list[Reply]:
+        return self.replies.still_waiting(language)
+
+    def template(self, topic_id: str, language: str) -> Reply | None:
+        return self.replies.template(topic_id, language)
+
+    def command_descriptions(self, language: str) -> list[tuple[str, str]]:
+        return self.replies.command_descriptions(language)
 
     def worker_gettext(self) -> Gettext:
         """Translations for texts shown to the workers (their configured language)."""

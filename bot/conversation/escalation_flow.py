@@ -1,5 +1,5 @@
 """The "talk to a person" part of a conversation: opening a ticket, relaying while a worker
-owns it, leaving, and the satisfaction question (mixed into the Engine)."""
+owns it, leaving, and the satisfaction question. The Engine holds one and calls it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.conversation.danger import crisis_anywhere
-from bot.conversation.flow import Flow, Result
+from bot.conversation.flow import BotTurn, Context
 from bot.domain.actions import Act, number, parse
 from bot.domain.messages import Event, EventKind, Reply
 from bot.domain.people import Mode, Person
@@ -16,20 +16,31 @@ from bot.domain.tickets import Ticket, TicketSource
 from bot.i18n.catalogs import noop as _noop
 
 if TYPE_CHECKING:
-    from bot.content.source import Snapshot
+    from bot.conversation.replies import Replies
+    from bot.escalation.service import EscalationService
+    from bot.storage.ports import Storage
 
 
-class EscalationFlow(Flow):
-    """Tickets from the newcomer's side; the workers' side lives in the channel's desk."""
+class EscalationFlow:
+    """Tickets from the newcomer's side; the workers' side is the application's desk."""
 
-    if TYPE_CHECKING:  # provided by the Engine
-        _snapshot: Snapshot
+    def __init__(self, context: Context, bot: BotTurn) -> None:
+        self._context = context
+        self._bot = bot
 
-        async def _command(self, event: Event, person: Person, language: str) -> Result: ...
+    @property
+    def escalation(self) -> EscalationService | None:
+        return self._context.escalation
 
-        async def _button(self, action: str, person: Person, language: str) -> Result: ...
+    @property
+    def replies(self) -> Replies:
+        return self._context.replies
 
-    async def _person_requested(
+    @property
+    def _storage(self) -> Storage:
+        return self._context.storage
+
+    async def person_requested(
         self, person: Person, language: str, source: TicketSource
     ) -> tuple[list[Reply], Person]:
         """Open a ticket at once (even outside office hours) and ask what it is about."""
@@ -51,7 +62,7 @@ class EscalationFlow(Flow):
                                self.replies.leave_row(language))], person
         return [self.replies.ask_about(language, recent)], person
 
-    async def _with_ticket(
+    async def with_ticket(
         self, event: Event, person: Person, ticket: Ticket, language: str
     ) -> tuple[list[Reply], Person]:
         """A worker owns the conversation: relay everything, answer only what is asked."""
@@ -78,37 +89,25 @@ class EscalationFlow(Flow):
         if action is not None and action.kind is Act.ABOUT:
             about = action.arg(0) or None
             await escalation.answer_about(ticket, person, None if about == "skip" else about)
-            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
+            return [self.replies.ticket_confirmation(language, self.expected_answer())], person
         if event.kind is EventKind.COMMAND or event.kind is EventKind.BUTTON:
             if event.command == "person" or (action is not None and action.kind is Act.PERSON):
-                return await self._person_requested(person, language, TicketSource.REQUEST)
+                return await self.person_requested(person, language, TicketSource.REQUEST)
             if event.kind is EventKind.COMMAND:
-                return await self._command(event, person, language)
-            return await self._button(event.action, person, language)
+                return await self._bot.command(event, person, language)
+            return await self._bot.button(event.action, person, language)
         if event.message_ref is None:
             return [], person
         if ticket.asking:
             await escalation.answer_about(ticket, person, "own-words", event.message_ref)
-            return [self.replies.ticket_confirmation(language, self._expected_answer())], person
+            return [self.replies.ticket_confirmation(language, self.expected_answer())], person
         await escalation.relay(ticket, person, event.message_ref)
         return [], person
 
-    def _expected_answer(self) -> datetime | None:
+    def expected_answer(self) -> datetime | None:
         return self.escalation.expected_answer() if self.escalation else None
 
-    def closed_by_worker(self, ticket: Ticket, language: str) -> list[Reply]:
-        return self.replies.closed_by_worker(ticket, language)
-
-    def still_waiting(self, language: str) -> list[Reply]:
-        return self.replies.still_waiting(language)
-
-    def template(self, topic_id: str, language: str) -> Reply | None:
-        return self.replies.template(topic_id, language)
-
-    def command_descriptions(self, language: str) -> list[tuple[str, str]]:
-        return self.replies.command_descriptions(language)
-
-    async def _satisfaction(
+    async def satisfaction(
         self, value: str, person: Person, language: str
     ) -> tuple[list[Reply], Person] | None:
         """A forged or stale rating (another person's ticket, no such score) is refused."""

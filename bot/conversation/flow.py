@@ -1,15 +1,20 @@
-"""What the Engine's parts share: its collaborators, declared once for the type checker."""
+"""What the conversation's parts share, passed in explicitly (no mixins).
+
+The Engine owns one `Context` and gives it to each part; `escalation` and `followup` are
+set on it when the application is wired (a channel may add a workers' desk later).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from bot.domain.messages import Reply
+from bot.domain.messages import Event, Reply
 from bot.domain.people import Person
 
 if TYPE_CHECKING:
     from bot.clock import Clock
-    from bot.conversation.replies import Gettext, Replies
+    from bot.conversation.replies import Replies
     from bot.escalation.service import EscalationService
     from bot.followup.service import FollowupService
     from bot.storage.ports import Storage
@@ -17,15 +22,20 @@ if TYPE_CHECKING:
 Result = tuple[list[Reply], Person]
 
 
-class Flow:
-    """Base of the Engine's parts (conversation, follow-up, talking to a person)."""
-
-    escalation: EscalationService | None
-    followup: FollowupService | None
+@dataclass
+class Context:
     replies: Replies
-    _storage: Storage
-    _clock: Clock
-    _default_language: str
+    storage: Storage
+    clock: Clock
+    default_language: str
+    escalation: EscalationService | None = None
+    followup: FollowupService | None = None
 
-    def _gettext(self, language: str) -> Gettext:
-        return self.replies.gettext(language)
+
+class BotTurn(Protocol):
+    """How a part hands an event back to the ordinary conversation (e.g. a command typed
+    while a worker owns the chat)."""
+
+    async def command(self, event: Event, person: Person, language: str) -> Result: ...
+
+    async def button(self, data: str, person: Person, language: str) -> Result: ...

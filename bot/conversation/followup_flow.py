@@ -1,13 +1,13 @@
 """The follow-up part of a conversation: enrolment by link, consent, check-in answers,
-appointment reminders and their answers (mixed into the Engine)."""
+appointment reminders and their answers. The Engine holds one and calls it."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.conversation.flow import Flow, Result
+from bot.conversation.escalation_flow import EscalationFlow
+from bot.conversation.flow import Context
 from bot.domain.actions import Act, encode, number
 from bot.domain.followup import Appointment, OutboxItem
 from bot.domain.messages import Button, Reply
@@ -18,19 +18,48 @@ from bot.followup.calendar import appointment_ics
 from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_moment
 
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.conversation.replies import Replies
+    from bot.escalation.service import EscalationService
+    from bot.followup.service import FollowupService
+    from bot.storage.ports import Storage
+
 NOTICE = "notice"  # a one-off message to the person (e.g. "we have not forgotten you")
 
 
-class FollowupFlow(Flow):
+class FollowupFlow:
     """Check-ins and appointments, from the newcomer's side."""
 
-    if TYPE_CHECKING:  # provided by the EscalationFlow
-        def _expected_answer(self) -> datetime | None: ...
+    def __init__(self, context: Context, tickets: EscalationFlow) -> None:
+        self._context = context
+        self._tickets = tickets  # a check-in answered "I need help" opens a ticket
 
-        async def _person_requested(self, person: Person, language: str,
-                                    source: TicketSource) -> Result: ...
+    @property
+    def followup(self) -> FollowupService | None:
+        return self._context.followup
 
-    async def _redeem(self, token: str, person: Person,
+    @property
+    def escalation(self) -> EscalationService | None:
+        return self._context.escalation
+
+    @property
+    def replies(self) -> Replies:
+        return self._context.replies
+
+    @property
+    def _storage(self) -> Storage:
+        return self._context.storage
+
+    @property
+    def _clock(self) -> Clock:
+        return self._context.clock
+
+    @property
+    def _default_language(self) -> str:
+        return self._context.default_language
+
+    async def redeem(self, token: str, person: Person,
                       language: str) -> tuple[list[Reply], Person]:
         assert self.followup is not None
         _ = self.replies.gettext(language)
@@ -54,7 +83,7 @@ class FollowupFlow(Flow):
         return [consent, self.replies.language_picker(language)], replace(person,
                                                                           language=language)
 
-    async def _consented(self, person: Person, language: str,
+    async def consented(self, person: Person, language: str,
                          resumed: bool) -> tuple[list[Reply], Person]:
         assert self.followup is not None
         _ = self.replies.gettext(language)
@@ -68,7 +97,7 @@ class FollowupFlow(Flow):
             text = _("Check-ins are on again.") + " " + text
         return [self.replies.text(language, "✅ " + text, self.replies.menu_row(language))], person
 
-    async def _stop_checkins(self, person: Person, language: str) -> tuple[list[Reply], Person]:
+    async def stop_checkins(self, person: Person, language: str) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         if self.followup is None or not await self.followup.stop(person.id):
             return [self.replies.text(language, _("You have no check-ins."),
@@ -77,7 +106,7 @@ class FollowupFlow(Flow):
                  "Send /start to turn them on again.")
         return [self.replies.text(language, text, self.replies.menu_row(language))], person
 
-    async def _show_plan(self, person: Person, language: str) -> tuple[list[Reply], Person]:
+    async def show_plan(self, person: Person, language: str) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         upcoming = await self.followup.next_checkin(person.id) if self.followup else None
         if upcoming is None:
@@ -126,12 +155,12 @@ class FollowupFlow(Flow):
         return Reply("message", language, {"text": "📅 " + text}, None, buttons, attachment)
 
     def appointment_cancelled(self, appointment: Appointment, language: str) -> Reply:
-        _ = self._gettext(language)
+        _ = self.replies.gettext(language)
         text = _("Your appointment on {date} is cancelled. Your social worker will "
                  "contact you.").format(date=format_moment(appointment.starts_at, language))
         return self.replies.text(language, "📅 " + text, self.replies.menu_row(language))
 
-    async def _appointment_answer(self, value: str, person: Person,
+    async def appointment_answer(self, value: str, person: Person,
                                   language: str) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         raw_id, _sep, answer = value.partition(":")
@@ -156,7 +185,7 @@ class FollowupFlow(Flow):
                  "They will propose another date.")
         return [self.replies.text(language, text, self.replies.menu_row(language))], person
 
-    async def _checkin_answer(self, value: str, person: Person,
+    async def checkin_answer(self, value: str, person: Person,
                               language: str) -> tuple[list[Reply], Person]:
         _ = self.replies.gettext(language)
         parts = value.split(":")
@@ -172,13 +201,14 @@ class FollowupFlow(Flow):
         checkin, following = result
         answer = parts[2]
         if answer == "help" and self.escalation is not None:
-            replies, person = await self._person_requested(person, language,
+            replies, person = await self._tickets.person_requested(person, language,
                                                            TicketSource.CHECKIN)
             ticket = await self._storage.open_ticket_of(person.id)
             if ticket is not None and ticket.asking:
                 await self.escalation.answer_about(ticket, person, f"check-in {checkin.key}: "
                                                    "needs help now")
-                return [self.replies.ticket_confirmation(language, self._expected_answer())], person
+                expected = self._tickets.expected_answer()
+                return [self.replies.ticket_confirmation(language, expected)], person
             return replies, person
         if answer in {"question", "help"}:
             text = _("Ask your question in your own words, or choose a theme.")
