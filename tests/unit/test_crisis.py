@@ -46,6 +46,7 @@ ISSUE_CRISES = [
     ("my husband beat me and locked me in", VIOLENCE),
     ("my child drank bleach", POISONING),
     ("someone collapsed and is not breathing", MEDICAL),
+    ("he collapsed and is not responding", MEDICAL),
     ("i took too many pills", POISONING),
     ("mon mari m'a frappée et m'a enfermée", VIOLENCE),
     ("mijn kind heeft bleekwater gedronken", POISONING),
@@ -178,6 +179,8 @@ NEAR_MISSES = [
     ("en", "i'm dying to start working"),
     ("en", "fire brigade number"),
     ("en", "will they ask many questions about my life?"),
+    ("en", "my social worker does not answer"),  # contact-social-worker, not "unresponsive"
+    ("en", "my assistant doesnt answer my emails"),
     ("ar", "ميت من الضحك"),
     ("ar", "الشغل عم يقتلني"),
     ("ar", "حرقت ايدي بالفرن"),
