@@ -47,8 +47,8 @@ def _geez_table() -> dict[int, str]:
 _GEEZ = _geez_table()
 
 
-def script_of(text: str) -> str:
-    """The dominant script of `text`: 'arabic', 'ethiopic', 'cyrillic' or 'latin'."""
+def script_counts(text: str) -> dict[str, int]:
+    """Letters of `text` per script: 'arabic', 'ethiopic', 'cyrillic', 'latin' (any other)."""
     counts = {"arabic": 0, "ethiopic": 0, "cyrillic": 0, "latin": 0}
     for char in text:
         code = ord(char)
@@ -60,6 +60,12 @@ def script_of(text: str) -> str:
             counts["cyrillic"] += 1
         elif char.isalpha():
             counts["latin"] += 1
+    return counts
+
+
+def script_of(text: str) -> str:
+    """The dominant script of `text`: 'arabic', 'ethiopic', 'cyrillic' or 'latin'."""
+    counts = script_counts(text)
     return max(counts, key=lambda name: counts[name]) if any(counts.values()) else "latin"
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.understanding.normalize import normalize
+from bot.understanding.normalize import normalize, script_counts
 
 SCRIPT_LANGUAGE = {"arabic": "ar", "ethiopic": "ti", "cyrillic": "uk"}
 MIN_WORDS = 3
@@ -53,17 +53,7 @@ CUES = {lang: words - _SHARED for lang, words in _CUES.items()}
 
 
 def _script_shares(text: str) -> dict[str, float]:
-    counts = {"arabic": 0, "ethiopic": 0, "cyrillic": 0, "latin": 0}
-    for char in text:
-        code = ord(char)
-        if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F:
-            counts["arabic"] += 1
-        elif 0x1200 <= code <= 0x139F or 0x2D80 <= code <= 0x2DDF:
-            counts["ethiopic"] += 1
-        elif 0x0400 <= code <= 0x04FF:
-            counts["cyrillic"] += 1
-        elif char.isalpha():
-            counts["latin"] += 1
+    counts = script_counts(text)
     total = sum(counts.values())
     return {name: count / total for name, count in counts.items()} if total >= MIN_LETTERS \
         else {}
