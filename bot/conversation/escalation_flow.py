@@ -5,40 +5,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.conversation.danger import crisis_anywhere
-from bot.conversation.flow import BotTurn, Context
+from bot.conversation.flow import BotTurn, Context, Part
 from bot.domain.actions import Act, number, parse
 from bot.domain.messages import Event, EventKind, Reply
 from bot.domain.people import Mode, Person
 from bot.domain.tickets import Ticket, TicketSource
 from bot.i18n.catalogs import noop as _noop
 
-if TYPE_CHECKING:
-    from bot.conversation.replies import Replies
-    from bot.escalation.service import EscalationService
-    from bot.storage.ports import Storage
 
-
-class EscalationFlow:
+class EscalationFlow(Part):
     """Tickets from the newcomer's side; the workers' side is the application's desk."""
 
     def __init__(self, context: Context, bot: BotTurn) -> None:
-        self._context = context
+        super().__init__(context)
         self._bot = bot
-
-    @property
-    def escalation(self) -> EscalationService | None:
-        return self._context.escalation
-
-    @property
-    def replies(self) -> Replies:
-        return self._context.replies
-
-    @property
-    def _storage(self) -> Storage:
-        return self._context.storage
 
     async def person_requested(
         self, person: Person, language: str, source: TicketSource

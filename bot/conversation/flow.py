@@ -32,6 +32,38 @@ class Context:
     followup: FollowupService | None = None
 
 
+class Part:
+    """A part of the conversation: reads its collaborators from the shared Context (set
+    late by the wiring, so never copied at construction)."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    @property
+    def replies(self) -> Replies:
+        return self._context.replies
+
+    @property
+    def escalation(self) -> EscalationService | None:
+        return self._context.escalation
+
+    @property
+    def followup(self) -> FollowupService | None:
+        return self._context.followup
+
+    @property
+    def _storage(self) -> Storage:
+        return self._context.storage
+
+    @property
+    def _clock(self) -> Clock:
+        return self._context.clock
+
+    @property
+    def _default_language(self) -> str:
+        return self._context.default_language
+
+
 class BotTurn(Protocol):
     """How a part hands an event back to the ordinary conversation (e.g. a command typed
     while a worker owns the chat)."""

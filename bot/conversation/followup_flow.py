@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.conversation.escalation_flow import EscalationFlow
-from bot.conversation.flow import Context
+from bot.conversation.flow import Context, Part
 from bot.domain.actions import Act, encode, number
 from bot.domain.followup import Appointment, OutboxItem
 from bot.domain.messages import Button, Reply
@@ -19,45 +19,17 @@ from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_moment
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
-    from bot.conversation.replies import Replies
-    from bot.escalation.service import EscalationService
-    from bot.followup.service import FollowupService
-    from bot.storage.ports import Storage
+    pass
 
 NOTICE = "notice"  # a one-off message to the person (e.g. "we have not forgotten you")
 
 
-class FollowupFlow:
+class FollowupFlow(Part):
     """Check-ins and appointments, from the newcomer's side."""
 
     def __init__(self, context: Context, tickets: EscalationFlow) -> None:
-        self._context = context
+        super().__init__(context)
         self._tickets = tickets  # a check-in answered "I need help" opens a ticket
-
-    @property
-    def followup(self) -> FollowupService | None:
-        return self._context.followup
-
-    @property
-    def escalation(self) -> EscalationService | None:
-        return self._context.escalation
-
-    @property
-    def replies(self) -> Replies:
-        return self._context.replies
-
-    @property
-    def _storage(self) -> Storage:
-        return self._context.storage
-
-    @property
-    def _clock(self) -> Clock:
-        return self._context.clock
-
-    @property
-    def _default_language(self) -> str:
-        return self._context.default_language
 
     async def redeem(self, token: str, person: Person,
                       language: str) -> tuple[list[Reply], Person]:
