@@ -27,7 +27,9 @@ from bot.domain.privacy import StoredData, StoredRows
 from bot.domain.tickets import Ticket, TicketSource, TicketStatus
 from bot.storage.unit_of_work import (
     AfterCommit,
+    Database,
     GuardedConnection,
+    Row,
     from_utc_text,
     from_utc_text_or_none,
     utc_text,
@@ -50,12 +52,26 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class SqliteStorage:
-    """The one storage implementation for now; `:memory:` gives a fast test store."""
+class SqlStorage:
+    """Every statement of the storage ports, in SQL that SQLite and PostgreSQL both run.
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._c = GuardedConnection(connection)
+    A backend gives the connection (`Database`: rows, row, write, units of work) and the
+    few things that differ: how it opens and migrates, and how it reads its own schema.
+    """
+
+    SKIP_LOCKED = ""  # PostgreSQL: other processes' locked rows are skipped, not waited for
+
+    def __init__(self, database: Database) -> None:
+        self._c = database
         self._scheduled: list[Callable[[], None]] = []
+
+    async def _tables(self) -> list[str]:
+        """The schema's tables, oldest first (for `person_data`)."""
+        raise NotImplementedError
+
+    async def _links(self, table: str) -> set[tuple[str, str]]:
+        """(parent table, column) of each foreign key of `table`."""
+        raise NotImplementedError
 
     def on_scheduled(self, listener: Callable[[], None]) -> None:
         """Call `listener` when new outbox work is committed (the dispatcher wakes)."""
@@ -64,31 +80,6 @@ class SqliteStorage:
     async def _announce_scheduled(self) -> None:
         for listener in self._scheduled:
             listener()
-
-    @classmethod
-    async def open(cls, path: Path | str) -> SqliteStorage:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        await connection.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut
-        storage = cls(connection)
-        await storage.migrate()
-        return storage
-
-    async def migrate(self) -> int:
-        """Apply every migration newer than the file's version; return the new version."""
-        row = await self._c.row("PRAGMA user_version")
-        current = int(row[0]) if row else 0
-        for version, script in _migrations():
-            if version <= current:
-                continue
-            await self._c.script(_statements(script), version)
-            current = version
-        return current
 
     async def close(self) -> None:
         await self._c.close()
@@ -109,7 +100,7 @@ class SqliteStorage:
     def in_unit_of_work(self) -> bool:
         return self._c.in_unit_of_work
 
-    async def query(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         """Read-only SQL for tests and reports (never used to change state)."""
         return await self._c.rows(sql, params)
 
@@ -201,12 +192,8 @@ class SqliteStorage:
         if row is None:
             return StoredData(())
         lane = (row[0], len(row[1]) + 1, f"{row[1]}:")  # the person's chat in the inbox
-        tables = [r[0] for r in await self._c.rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY rowid")]
-        for table in tables:
-            links = {(fk["table"], fk["from"]) for fk in await self._c.rows(
-                f"PRAGMA foreign_key_list({table})")}
+        for table in await self._tables():
+            links = await self._links(table)
             conditions: list[str] = []
             params: list[object] = []
             if table == "people":
@@ -274,11 +261,11 @@ class SqliteStorage:
     async def create_ticket(
         self, person_id: int, source: TicketSource, urgent: bool, at: datetime
     ) -> Ticket:
-        written = await self._c.write(
-            "INSERT INTO tickets (person_id, source, urgent, created_at) VALUES (?, ?, ?, ?)",
-            (person_id, source.value, int(urgent), utc_text(at)),
-        )
-        ticket = await self.ticket(written.lastrowid)
+        written = await self._c.row(
+            "INSERT INTO tickets (person_id, source, urgent, created_at) VALUES (?, ?, ?, ?)"
+            " RETURNING id", (person_id, source.value, int(urgent), utc_text(at)))
+        assert written is not None
+        ticket = await self.ticket(int(written[0]))
         assert ticket is not None
         return ticket
 
@@ -300,7 +287,7 @@ class SqliteStorage:
 
     async def ticket_announced(self, ticket_id: int, at: datetime, urgent: bool) -> bool:
         return await self._update_ticket(
-            ticket_id, "announced_at = ?, urgent = MAX(urgent, ?)", (utc_text(at), int(urgent)),
+            ticket_id, "announced_at = ?, urgent = CASE WHEN ? = 1 THEN 1 ELSE urgent END", (utc_text(at), int(urgent)),
             "status != 'closed'")
 
     async def make_ticket_urgent(self, ticket_id: int) -> bool:
@@ -434,7 +421,7 @@ class SqliteStorage:
     async def cancel_pending(self, person_id: int, kind: str | None = None) -> int:
         written = await self._c.write(
             "UPDATE outbox SET status = 'cancelled', payload = NULL WHERE person_id = ?"
-            " AND status = 'pending' AND (? IS NULL OR kind = ?)", (person_id, kind, kind))
+            " AND status = 'pending' AND kind = COALESCE(?, kind)", (person_id, kind))
         return written.rowcount
 
     async def claim_next(self, now: datetime, claim: str, lease_until: datetime,
@@ -456,7 +443,8 @@ class SqliteStorage:
             f" AND o.person_id IN (SELECT id FROM people WHERE channel IN ({reachable}))"
             " AND NOT EXISTS (SELECT 1 FROM outbox c WHERE c.person_id = o.person_id"
             "  AND c.status = 'claimed')"
-            " ORDER BY o.due_at, o.id LIMIT 1) RETURNING *",
+            f" ORDER BY o.due_at, o.id LIMIT 1{self.SKIP_LOCKED}) AND status = 'pending'"
+            " RETURNING *",
             (claim, utc_text(now), utc_text(lease_until), utc_text(now), *busy_people,
              *channels),
         )
@@ -532,11 +520,12 @@ class SqliteStorage:
 
     async def add_appointment(self, person_id: int, starts_at: datetime, place: str,
                               worker: str | None, at: datetime) -> Appointment:
-        written = await self._c.write(
+        written = await self._c.row(
             "INSERT INTO appointments (person_id, starts_at, place, worker, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (person_id, utc_text(starts_at), place, worker, utc_text(at)))
-        appointment = await self.appointment(written.lastrowid)
+        assert written is not None
+        appointment = await self.appointment(int(written[0]))
         assert appointment is not None
         return appointment
 
@@ -645,7 +634,49 @@ class SqliteStorage:
             "DELETE FROM media_cache WHERE channel = ? AND asset = ?", (channel, asset))
 
 
-def _person(row: aiosqlite.Row) -> Person:
+class SqliteStorage(SqlStorage):
+    """SQLite through aiosqlite, the default; `:memory:` gives a fast test store."""
+
+    def __init__(self, connection: GuardedConnection) -> None:
+        super().__init__(connection)
+        self._sqlite = connection
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteStorage:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        await connection.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut
+        storage = cls(GuardedConnection(connection))
+        await storage.migrate()
+        return storage
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the file's version; return the new version."""
+        row = await self._c.row("PRAGMA user_version")
+        current = int(row[0]) if row else 0
+        for version, script in _migrations():
+            if version <= current:
+                continue
+            await self._sqlite.script(_statements(script), version)
+            current = version
+        return current
+
+    async def _tables(self) -> list[str]:
+        rows = await self._c.rows("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                  " AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+        return [str(r[0]) for r in rows]
+
+    async def _links(self, table: str) -> set[tuple[str, str]]:
+        return {(fk["table"], fk["from"]) for fk in await self._c.rows(
+            f"PRAGMA foreign_key_list({table})")}
+
+
+def _person(row: Row) -> Person:
     return Person(
         id=row["id"],
         ref=PersonRef(row["channel"], row["address"]),
@@ -658,7 +689,7 @@ def _person(row: aiosqlite.Row) -> Person:
     )
 
 
-def _ticket(row: aiosqlite.Row) -> Ticket:
+def _ticket(row: Row) -> Ticket:
     return Ticket(
         id=row["id"],
         person_id=row["person_id"],
@@ -679,7 +710,7 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
     )
 
 
-def _outbox(row: aiosqlite.Row) -> OutboxItem:
+def _outbox(row: Row) -> OutboxItem:
     payload = row["payload"]
     return OutboxItem(
         id=row["id"], person_id=row["person_id"], kind=row["kind"], key=row["key"],
@@ -694,4 +725,4 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-__all__ = ["InboxItem", "SqliteStorage", "utc_text", "utc_text_or_none"]
+__all__ = ["InboxItem", "SqlStorage", "SqliteStorage", "utc_text", "utc_text_or_none"]

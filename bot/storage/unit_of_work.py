@@ -1,4 +1,5 @@
-"""One SQLite connection shared by every task, with real transactions.
+"""One SQLite connection shared by every task, with real transactions; the `Database`
+port every SQL backend gives the storage, and the one UTC codec.
 
 Why a lock: aiosqlite runs one connection for the whole process. Without care, a
 statement of one task would silently become part of another task's open transaction.
@@ -16,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -65,6 +67,34 @@ def _unavailable(error: BaseException) -> bool:
 class Written:
     rowcount: int
     lastrowid: int
+
+
+class Row(Protocol):
+    """A result row read by position or by column name (sqlite3.Row, asyncpg.Record)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> Any: ...
+
+
+class Database(Protocol):
+    """What the SQL storage needs from a backend's connection: statements with `?`
+    placeholders, and units of work that commit together or not at all."""
+
+    @property
+    def in_unit_of_work(self) -> bool: ...
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[None]: ...
+
+    def after_commit(self, effect: AfterCommit) -> bool: ...
+
+    async def rows(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def row(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def write(self, sql: str, params: Params = ()) -> Written: ...
+
+    async def close(self) -> None: ...
 
 
 class GuardedConnection:
@@ -143,11 +173,11 @@ class GuardedConnection:
         async with self._lock:
             yield
 
-    async def rows(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async def rows(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._turn(), self._db.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
-    async def row(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+    async def row(self, sql: str, params: Params = ()) -> Row | None:
         async with self._turn(), self._db.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
