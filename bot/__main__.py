@@ -172,12 +172,12 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.clock import SystemClock
     from bot.followup.service import FollowupService
-    from bot.storage.sqlite import SqliteStorage
+    from bot.storage import open_storage
 
     since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
 
     async def rows() -> list[tuple[str, str, str, str, str]]:
-        storage = await SqliteStorage.open(settings.db_path)
+        storage = await open_storage(settings.database)
         try:
             return await FollowupService(storage, SystemClock(), None).export_rows(since)
         finally:

@@ -27,7 +27,8 @@ from bot.escalation.service import EscalationService, EscalationSettings
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from bot.storage import open_storage
+from bot.storage.sqlite import SqlStorage
 from bot.understanding.embeddings import Embedder, load_embedder
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class Passerelle:
     """The wired application: what the entry points run."""
 
     settings: Settings
-    storage: SqliteStorage
+    storage: SqlStorage
     content: ContentSource
     catalogs: Catalogs
     engine: Engine
@@ -72,7 +73,7 @@ async def build(
     db_path: Path | str | None = None,
     dispatch: DispatchSettings | None = None,
 ) -> Passerelle:
-    storage = await SqliteStorage.open(db_path if db_path is not None else settings.db_path)
+    storage = await open_storage(db_path if db_path is not None else settings.database)
     source = content or load_content_source(settings)
     catalogs = Catalogs(settings.locales_dir)
     clock = clock or SystemClock()

@@ -23,6 +23,7 @@ class Settings:
     telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
     telegram_base_file_url: str | None = None
     db_path: Path = PROJECT_ROOT / "var" / "passerelle.sqlite3"
+    database_url: str | None = None  # postgresql://…: PostgreSQL instead of the SQLite file
     content_dir: Path = PROJECT_ROOT / "content"
     locales_dir: Path = PROJECT_ROOT / "locales"
     cache_dir: Path = PROJECT_ROOT / "var" / "cache"
@@ -34,7 +35,14 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_kiosk: bool = False
+    webhook_url: str | None = None  # set: Telegram pushes updates here instead of polling
+    webhook_secret: str | None = None  # unset: derived from the token (see webhook.py)
     extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def database(self) -> Path | str:
+        """Where the data lives: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.db_path
 
 
 def load_settings(
@@ -72,6 +80,7 @@ def load_settings(
         telegram_base_url=base_url or defaults.telegram_base_url,
         telegram_base_file_url=file_url,
         db_path=Path(db) if db else defaults.db_path,
+        database_url=pick("PASSERELLE_DATABASE_URL", "database_url"),
         content_dir=Path(content) if content else defaults.content_dir,
         locales_dir=Path(locales) if locales else defaults.locales_dir,
         cache_dir=Path(cache) if cache else defaults.cache_dir,
@@ -83,6 +92,8 @@ def load_settings(
         web_host=pick("PASSERELLE_WEB_HOST", "web_host") or defaults.web_host,
         web_port=int(web_port) if web_port else defaults.web_port,
         web_kiosk=_truthy(pick("PASSERELLE_WEB_KIOSK", "web_kiosk"), default=False),
+        webhook_url=pick("PASSERELLE_WEBHOOK_URL", "webhook_url"),
+        webhook_secret=pick("PASSERELLE_WEBHOOK_SECRET", "webhook_secret"),
         extra={k: v for k, v in file_values.items() if isinstance(k, str)},
     )
 

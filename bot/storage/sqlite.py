@@ -73,6 +73,11 @@ class SqlStorage:
         """(parent table, column) of each foreign key of `table`."""
         raise NotImplementedError
 
+    async def schema(self) -> dict[str, set[tuple[str, str]]]:
+        """Each table, with its foreign keys as (parent table, column): read from the
+        database itself, so checks over "every table" cannot miss a new one."""
+        return {table: await self._links(table) for table in await self._tables()}
+
     def on_scheduled(self, listener: Callable[[], None]) -> None:
         """Call `listener` when new outbox work is committed (the dispatcher wakes)."""
         self._scheduled.append(listener)
@@ -192,8 +197,7 @@ class SqlStorage:
         if row is None:
             return StoredData(())
         lane = (row[0], len(row[1]) + 1, f"{row[1]}:")  # the person's chat in the inbox
-        for table in await self._tables():
-            links = await self._links(table)
+        for table, links in (await self.schema()).items():
             conditions: list[str] = []
             params: list[object] = []
             if table == "people":
@@ -279,7 +283,7 @@ class SqlStorage:
         return None if row is None else _ticket(row)
 
     async def _update_ticket(self, ticket_id: int, assignments: str,
-                             params: tuple[object, ...], guard: str = "1") -> bool:
+                             params: tuple[object, ...], guard: str = "1 = 1") -> bool:
         written = await self._c.write(
             f"UPDATE tickets SET {assignments} WHERE id = ? AND ({guard})",
             (*params, ticket_id))

@@ -14,6 +14,7 @@ from bot.channels.telegram.adapter import TelegramChannel
 from bot.clock import Clock, ManualClock
 from bot.config import Settings
 from bot.content.source import ContentSource
+from tests.databases import database_settings
 from tests.fakes.botapi_server import TEST_TOKEN, FakeBotApi
 
 NEWCOMER = 6001
@@ -54,9 +55,11 @@ async def _start(settings: Settings, content: ContentSource,
 
 
 def settings_for(api: FakeBotApi, db: Path, **changes: object) -> Settings:
+    """Settings for a bot on the loopback Bot API, on a fresh database: the SQLite file
+    `db`, or a new PostgreSQL schema when the suite runs on PostgreSQL."""
     base = Settings(telegram_token=TEST_TOKEN, telegram_base_url=api.base_url,
-                    telegram_base_file_url=api.base_file_url, db_path=db)
-    return replace(base, **changes)  # type: ignore[arg-type]
+                    telegram_base_file_url=api.base_file_url)
+    return replace(base, **{**database_settings(db), **changes})  # type: ignore[arg-type]
 
 
 async def start_bot(api: FakeBotApi, db: Path, content: ContentSource, *,

@@ -18,12 +18,13 @@ from bot.channels.web.app import web_channel
 from bot.config import Settings
 from bot.content.source import ContentSource
 from bot.domain.people import PersonRef
+from tests.databases import fresh_database
 from tests.unit.test_web import Web
 
 
 async def test_a_worker_answers_a_web_request_from_the_console(
         content_source: ContentSource) -> None:
-    app = await build(Settings(), content=content_source, db_path=":memory:")
+    app = await build(Settings(), content=content_source, db_path=await fresh_database())
     printed = io.StringIO()
     escalation = wire_escalation(app, ConsoleDesk(printed, workers_answer_here=True))
     channel = web_channel(app)
@@ -57,7 +58,7 @@ async def test_a_worker_answers_a_web_request_from_the_console(
 
 async def test_the_console_reader_stops_without_waiting_for_enter(
         content_source: ContentSource) -> None:
-    app = await build(Settings(), content=content_source, db_path=":memory:")
+    app = await build(Settings(), content=content_source, db_path=await fresh_database())
     escalation = wire_escalation(app, ConsoleDesk(io.StringIO()))
     desk = WorkersDesk(app.engine, escalation, app.engine.followup, app.router)
     console = ConsoleWorkers(desk, app.storage, app.clock, out=io.StringIO())

@@ -15,7 +15,7 @@ from bot.conversation.engine import Engine
 from bot.domain.messages import Event, EventKind
 from bot.domain.people import PersonRef
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from tests.databases import fresh_storage
 
 STORY = "Bonjour, je vous écris parce que ma situation est compliquée depuis l'été. "
 
@@ -24,7 +24,7 @@ STORY = "Bonjour, je vous écris parce que ma situation est compliquée depuis l
 async def test_danger_words_after_the_first_hundreds_of_characters(
     content_source: ContentSource, repeat: int,
 ) -> None:
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     engine = Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"),
                     ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))
     ref = PersonRef("test", "1")

@@ -7,19 +7,20 @@ from datetime import UTC, datetime
 from bot.application.deliveries import handling, once, once_in_order
 from bot.application.inbox import InboxProcessor
 from bot.clock import ManualClock
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import SqlStorage
+from tests.databases import fresh_storage
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
 
-async def stored_update(storage: SqliteStorage, external_id: int = 1) -> int:
+async def stored_update(storage: SqlStorage, external_id: int = 1) -> int:
     await storage.receive("telegram", [(external_id, "7000:", "{}")], NOW)
     items = await storage.waiting_updates("telegram")
     return items[-1].id
 
 
 async def test_a_second_handling_skips_what_the_first_sent() -> None:
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     inbox_id = await stored_update(storage)
     sent: list[str] = []
 
@@ -49,7 +50,7 @@ async def test_outside_an_update_everything_is_sent() -> None:
 
 
 async def test_the_journal_goes_with_its_inbox_row() -> None:
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     first = await stored_update(storage, 1)
     await stored_update(storage, 2)
 
@@ -65,7 +66,7 @@ async def test_the_journal_goes_with_its_inbox_row() -> None:
 
 
 async def test_the_inbox_processor_handles_each_update_inside_its_journal() -> None:
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     await stored_update(storage)
     calls: list[bool] = []
 

@@ -18,7 +18,8 @@ from bot.conversation.engine import Engine
 from bot.domain.messages import Event, EventKind, Reply
 from bot.domain.people import PersonRef
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import SqlStorage
+from tests.databases import fresh_storage
 from tests.factory import CONTENT, topic_file
 
 REF = PersonRef("test", "1")
@@ -27,7 +28,7 @@ CLOCK = ManualClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
 
 @pytest_asyncio.fixture
 async def engine(content_source: ContentSource) -> AsyncIterator[Engine]:
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     yield Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"), CLOCK)
     await storage.close()
 
@@ -83,7 +84,7 @@ async def test_feedback_and_views_are_stored_without_message_text(engine: Engine
     await press(engine, "lang:fr")
     await say(engine, "garantie locative")
     await press(engine, "fb:rental-deposit:0")
-    storage: SqliteStorage = engine._storage  # type: ignore[assignment]
+    storage: SqlStorage = engine._storage  # type: ignore[assignment]
     person = await storage.person(REF, CLOCK.now())
     assert await storage.recent_views(person.id) == ["rental-deposit"]
     assert await storage.feedback_counts() == {("rental-deposit", False): 1}
@@ -162,7 +163,7 @@ async def test_fallback_language_and_outdated_translation_are_announced(tmp_path
     source = ContentSource(root, embedder=None)
     write_translated_from(root / "nl" / "bank-account.md", "fr@0000000000")
     source = ContentSource(root, embedder=None)
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     engine = Engine(source, storage, Catalogs(PROJECT_ROOT / "locales"), CLOCK)
     await press(engine, "lang:de")
     (fallback,) = await press(engine, "topic:rental-deposit")

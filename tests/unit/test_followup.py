@@ -26,7 +26,8 @@ from bot.escalation.service import EscalationService
 from bot.followup.schedule import BRUSSELS, Checkin, CheckinPlan, load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import SqlStorage
+from tests.databases import fresh_storage
 
 PLAN = load_plan(PROJECT_ROOT / "content")
 REF = PersonRef("test", "42")
@@ -112,7 +113,7 @@ def dispatcher_for(world: World, outbound: RecordingOutbound) -> Dispatcher:
 @dataclass
 class World:
     clock: ManualClock
-    storage: SqliteStorage
+    storage: SqlStorage
     engine: Engine
     followup: FollowupService
     desk: RecordingDesk
@@ -124,7 +125,7 @@ class World:
 @pytest_asyncio.fixture
 async def world(content_source: ContentSource) -> AsyncIterator[World]:
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # Monday, 10:00 Brussels
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     followup = FollowupService(storage, clock, PLAN)
     desk = RecordingDesk()
     engine = Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"), clock,

@@ -31,7 +31,8 @@ from bot.escalation.service import EscalationService
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService, token_hash
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import SqlStorage
+from tests.databases import fresh_storage
 
 REF = PersonRef("test", "42")
 HUGE = "99999999999999999999"  # past 2**63
@@ -55,7 +56,7 @@ class SilentDesk:
 
 @dataclass
 class World:
-    storage: SqliteStorage
+    storage: SqlStorage
     engine: Engine
     desk: WorkersDesk
     catalogs: Catalogs
@@ -76,7 +77,7 @@ class World:
 @pytest_asyncio.fixture
 async def world(content_source: ContentSource) -> AsyncIterator[World]:
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     catalogs = Catalogs(PROJECT_ROOT / "locales")
     followup = FollowupService(storage, clock, load_plan(PROJECT_ROOT / "content"))
     engine = Engine(content_source, storage, catalogs, clock, followup=followup)

@@ -14,8 +14,8 @@ from bot.conversation.engine import Engine
 from bot.domain.messages import Event, EventKind, Reply
 from bot.domain.people import PersonRef
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
 from bot.understanding.written_language import CUES, written_language
+from tests.databases import fresh_storage
 from tests.unit.test_engine import CLOCK
 
 SERVED = {"fr", "nl", "en", "ar", "ti", "uk"}
@@ -64,7 +64,7 @@ def test_no_cue_word_counts_for_two_languages() -> None:
 
 @pytest_asyncio.fixture
 async def engine(content_source: ContentSource) -> AsyncIterator[Engine]:
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     yield Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"), CLOCK)
     await storage.close()
 

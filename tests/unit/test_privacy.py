@@ -25,7 +25,8 @@ from bot.escalation.service import EscalationService
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import SqlStorage
+from tests.databases import fresh_storage
 
 CHAT = "987654321"
 OTHER_CHAT = "123456789"
@@ -49,7 +50,7 @@ class Desk:
 @dataclass
 class World:
     clock: ManualClock
-    storage: SqliteStorage
+    storage: SqlStorage
     engine: Engine
     followup: FollowupService
     workers: WorkersDesk
@@ -63,7 +64,7 @@ class World:
 @pytest_asyncio.fixture
 async def world(content_source: ContentSource) -> AsyncIterator[World]:
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     followup = FollowupService(storage, clock, load_plan(PROJECT_ROOT / "content"))
     engine = Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"), clock,
                     followup=followup)
@@ -102,16 +103,14 @@ async def a_full_life(world: World, chat: str) -> int:
     return person.id
 
 
-async def references(storage: SqliteStorage, person_id: int, tickets: set[int],
+async def references(storage: SqlStorage, person_id: int, tickets: set[int],
                      chat: str) -> list[str]:
     """Every cell, in every table of the schema, that points at the person."""
     found = []
-    tables = [row[0] for row in await storage.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'sqlite_sequence'")]
-    assert {"people", "tickets", "outbox", "appointments", "inbox"} <= set(tables)
-    for table in tables:
-        keys = {row["from"]: row["table"] for row in await storage.query(
-            f"PRAGMA foreign_key_list({table})")}
+    schema = await storage.schema()
+    assert {"people", "tickets", "outbox", "appointments", "inbox"} <= set(schema)
+    for table, links in schema.items():
+        keys = {column: parent for parent, column in links}
         for row in await storage.query(f"SELECT * FROM {table}"):
             for column in row.keys():  # noqa: SIM118 (sqlite3.Row)
                 value = row[column]

@@ -14,12 +14,13 @@ from bot.domain.people import PersonRef
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import SqlStorage
+from tests.databases import fresh_storage
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-async def count(storage: SqliteStorage, table: str) -> int:
+async def count(storage: SqlStorage, table: str) -> int:
     return int((await storage.query(f"SELECT COUNT(*) FROM {table}"))[0][0])
 
 
@@ -34,7 +35,7 @@ async def test_old_interaction_data_and_inactive_people_are_purged(
     content_source: ContentSource,
 ) -> None:
     clock = ManualClock(START)
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     followup = FollowupService(storage, clock, load_plan(PROJECT_ROOT / "content"))
     engine = Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"), clock,
                     followup=followup)

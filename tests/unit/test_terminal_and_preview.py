@@ -10,10 +10,11 @@ from bot.channels.preview import page, preview_topic
 from bot.channels.terminal import TerminalChat
 from bot.config import Settings
 from bot.content.source import ContentSource
+from tests.databases import fresh_database
 
 
 async def test_terminal_chat_numbers_buttons_and_answers(content_source: ContentSource) -> None:
-    app = await build(Settings(), content=content_source, db_path=":memory:")
+    app = await build(Settings(), content=content_source, db_path=await fresh_database())
     out = io.StringIO()
     chat = TerminalChat(app.engine, language="fr", out=out)
     lines = io.StringIO("1\nmutuelle\n/menu\n")
@@ -28,7 +29,7 @@ async def test_terminal_chat_numbers_buttons_and_answers(content_source: Content
 async def test_preview_renders_a_phone_page_with_picture_and_direction(
     content_source: ContentSource, tmp_path: Path
 ) -> None:
-    app = await build(Settings(), content=content_source, db_path=":memory:")
+    app = await build(Settings(), content=content_source, db_path=await fresh_database())
     replies = await preview_topic(app.engine, "rental-deposit", "ar")
     await app.close()
     html = page(replies, content_source.current.library.pictograms, "ar", "rental-deposit")

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.content.source import ContentSource
 from bot.domain.messages import Reply
 from bot.domain.people import PersonRef
+from tests.databases import fresh_database
 
 TOKEN = re.compile(r'name="t" value="([0-9a-f]+)"')
 
@@ -60,7 +61,7 @@ class Web:
 
 async def _web(content_source: ContentSource, options: WebOptions | None = None
                ) -> tuple[Passerelle, WebChannel, io.StringIO]:
-    app = await build(Settings(), content=content_source, db_path=":memory:")
+    app = await build(Settings(), content=content_source, db_path=await fresh_database())
     desk = io.StringIO()
     wire_escalation(app, ConsoleDesk(desk))
     return app, web_channel(app, options), desk

@@ -19,7 +19,7 @@ from bot.escalation.service import EscalationService
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.storage.sqlite import SqliteStorage
+from tests.databases import fresh_storage
 
 WEB = PersonRef("web", "session-1")
 
@@ -50,7 +50,7 @@ async def test_a_worker_answers_closes_and_sends_a_template_to_a_web_person(
     content_source: ContentSource,
 ) -> None:
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    storage = await SqliteStorage.open(":memory:")
+    storage = await fresh_storage()
     followup = FollowupService(storage, clock, load_plan(PROJECT_ROOT / "content"))
     engine = Engine(content_source, storage, Catalogs(PROJECT_ROOT / "locales"), clock,
                     followup=followup)
