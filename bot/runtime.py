@@ -1,10 +1,12 @@
 """The long-running Passerelle process: its channels, its jobs and its signals, in one place.
 
 `passerelle run` starts the web point, plus the Telegram bot when a token is configured;
-`passerelle web` starts only the web point. Either way there is one application (one
-storage, one router, one dispatcher) and one set of jobs, so a check-in or a worker's
-answer reaches a person on whichever channel they use. SIGTERM/SIGINT stop gracefully
-(claims are given back, storage is closed); SIGHUP reloads the content.
+`passerelle web` starts only the web point. In webhook mode the one HTTP server also
+receives Telegram's updates on the webhook's path (bot/channels/telegram/webhook.py).
+Either way there is one application (one storage, one router, one dispatcher) and one set
+of jobs, so a check-in or a worker's answer reaches a person on whichever channel they use.
+SIGTERM/SIGINT stop gracefully (claims are given back, storage is closed); SIGHUP reloads
+the content.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from bot.bootstrap import Passerelle
+    from bot.channels.telegram.adapter import TelegramChannel
     from bot.channels.web.app import WebChannel
 
 log = logging.getLogger("passerelle")
@@ -63,8 +68,9 @@ def bind(place: WebPlace) -> socket.socket:
     return sock
 
 
-async def serve_web(channel: WebChannel, sock: socket.socket, stop: asyncio.Event) -> None:
-    """Serve the web channel on `sock` with uvicorn until `stop` is set.
+async def serve_web(channel: WebChannel | ASGIApp, sock: socket.socket,
+                    stop: asyncio.Event) -> None:
+    """Serve the web channel (or any ASGI app) on `sock` with uvicorn until `stop` is set.
 
     The process owns the signals (uvicorn would otherwise take SIGTERM for itself). No
     access log: a waiting room's addresses are nobody's business.
@@ -76,7 +82,8 @@ async def serve_web(channel: WebChannel, sock: socket.socket, stop: asyncio.Even
         def capture_signals(self) -> Generator[None, None, None]:
             yield
 
-    config = uvicorn.Config(channel.asgi, access_log=False, log_level="warning",
+    asgi = channel.asgi if hasattr(channel, "asgi") else channel
+    config = uvicorn.Config(asgi, access_log=False, log_level="warning",
                             lifespan="off", timeout_graceful_shutdown=3)
     server = Server(config)
 
@@ -111,11 +118,20 @@ def _report_watcher_end(task: asyncio.Task[None]) -> None:
 
 def run(settings: Settings, *, telegram: bool, web: WebPlace | None) -> int:
     """Run until a signal; 0 after a clean stop, 1 when the web port is taken."""
+    from bot.channels.telegram.webhook import WebhookProblem, webhook_of
+
     if not telegram and web is None:
         print("Nothing to run: no TELEGRAM_BOT_TOKEN and the web point is off.", file=sys.stderr)
         return 1
     try:
-        sock = bind(web) if web is not None else None
+        webhook = webhook_of(settings) if telegram else None
+    except WebhookProblem as error:
+        print(f"Passerelle cannot start: {error}.", file=sys.stderr)
+        return 1
+    # The webhook is served on the web point's host and port, even with the web point off.
+    listen = web or (WebPlace(settings.web_host, settings.web_port) if webhook else None)
+    try:
+        sock = bind(listen) if listen is not None else None
     except PortInUse as error:
         print(f"Passerelle cannot start: {error}.", file=sys.stderr)
         return 1
@@ -146,17 +162,18 @@ async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
     web_task: asyncio.Task[None] | None = None
     jobs: asyncio.Task[None] | None = None
     try:
+        if sock is not None:  # listening before setWebhook, so Telegram's first call lands
+            asgi = _http_app(app, web, bot)
+            web_task = loop.create_task(serve_web(asgi, sock, stop), name="web")
+            if web is not None:
+                print(f"Passerelle web point on {web.url}"
+                      f"{' (kiosk mode)' if web.kiosk else ''} — Ctrl-C stops it.", flush=True)
         if bot is not None:
-            await bot.start()  # polling, the inbox and the jobs
+            await bot.start()  # polling or the webhook, the inbox and the jobs
             log.info("Passerelle is running on Telegram.")
         elif app.jobs is not None:
             await app.jobs.dispatcher.recover()
             jobs = loop.create_task(app.jobs.run(stop), name="jobs")
-        if web is not None and sock is not None:
-            channel = _web_channel(app, web)
-            web_task = loop.create_task(serve_web(channel, sock, stop), name="web")
-            print(f"Passerelle web point on {web.url}"
-                  f"{' (kiosk mode)' if web.kiosk else ''} — Ctrl-C stops it.", flush=True)
         await stop.wait()
     finally:
         stop.set()
@@ -171,6 +188,17 @@ async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
             await jobs
         await app.close()
         log.info("Passerelle stopped cleanly.")
+
+
+def _http_app(app: Passerelle, web: WebPlace | None, bot: TelegramChannel | None) -> ASGIApp:
+    """The web point, with the Telegram webhook's path in front of it in webhook mode."""
+    from bot.channels.telegram.webhook import WebhookEndpoint
+
+    page = _web_channel(app, web).asgi if web is not None else None
+    if bot is not None and bot.webhook is not None:
+        return WebhookEndpoint(bot.webhook, bot.accept, page)
+    assert page is not None  # a server without the web point exists only for the webhook
+    return page
 
 
 def _web_channel(app: Passerelle, web: WebPlace) -> WebChannel:

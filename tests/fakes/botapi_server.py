@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from .botapi_spec import decode_call, formatted_text, load_spec, validate_object
+from .botapi_webhook import WebhookMode
 
 JSONDict = dict[str, Any]
 Handler = Callable[["FakeBotApi", JSONDict, dict[str, bytes]], Any | Awaitable[Any]]
@@ -134,7 +135,7 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
-class FakeBotApi:
+class FakeBotApi(WebhookMode):
     """In-process fake of the Telegram Bot API server. See the module docstring."""
 
     def __init__(
@@ -185,6 +186,7 @@ class FakeBotApi:
         self._updates_changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._stopping = False
+        self._init_webhook()  # setWebhook and the POSTs to it: botapi_webhook.py
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -202,6 +204,7 @@ class FakeBotApi:
     async def stop(self) -> None:
         self._stopping = True
         self._updates_changed.set()
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -442,11 +445,8 @@ class FakeBotApi:
     def _m_getMe(self, call: Call) -> JSONDict:
         return dict(self.bot_user)
 
-    def _m_getWebhookInfo(self, call: Call) -> JSONDict:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": len(self.pending_updates)}
-
     async def _m_getUpdates(self, call: Call) -> list[JSONDict]:
+        self._refuse_polling_with_webhook()
         p = call.params
         offset = p.get("offset")
         limit = max(1, min(100, int(p.get("limit", 100))))
@@ -808,6 +808,7 @@ class FakeBotApi:
             raise AssertionError(f"pushed update does not match the Bot API spec: {errors}")
         self.pending_updates.append(update)
         self._updates_changed.set()
+        self._webhook_wake.set()
         return update
 
     def _user(self, user_id: int, first_name: str, language_code: str | None) -> JSONDict:

@@ -5,9 +5,10 @@ unless PASSERELLE_LOG_MESSAGE_TEXT is set.
 
 Updates are fetched by our own long-poll loop rather than PTB's Updater: each batch is
 written to the inbox *before* the next getUpdates confirms it to Telegram (PTB confirms
-as soon as it has queued a batch, before any handler ran, so a crash lost it). The
-application's InboxProcessor then hands each update to PTB's handlers, in order per chat
-and concurrently across chats.
+as soon as it has queued a batch, before any handler ran, so a crash lost it). In webhook
+mode (PASSERELLE_WEBHOOK_URL, `webhook.py`) Telegram POSTs each update instead, and it is
+written the same way before the 200. The application's InboxProcessor then hands each
+update to PTB's handlers, in order per chat and concurrently across chats.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bot.application.flood import FloodGuard, Verdict
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, answer_query
+from bot.channels.telegram.webhook import UnusableUpdate, webhook_of
 from bot.channels.telegram.workers import WorkersGroup
 from bot.clock import Clock
 from bot.config import Settings
@@ -85,6 +87,7 @@ class TelegramChannel:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.poll_timeout = 25
+        self.webhook = webhook_of(settings)  # None: polling
         if settings.telegram_base_file_url:
             builder = builder.base_file_url(settings.telegram_base_file_url)
         self.application: Application = builder.build()  # type: ignore[type-arg]
@@ -236,16 +239,29 @@ class TelegramChannel:
                 continue
             if not updates:
                 continue
-            try:  # (scrubbed: a lone surrogate in forged JSON cannot be stored as UTF-8)
-                await self._storage.receive(CHANNEL, [
-                    (u.update_id, _lane(u), scrub(json.dumps(u.to_dict(), ensure_ascii=False)))
-                    for u in updates], self._clock.now())
+            try:
+                await self._receive(updates)
             except Exception:  # not confirmed to Telegram: the same batch comes again
                 log.exception("could not store %d updates; trying again", len(updates))
                 await _pause(self._stop, 1.0)
                 continue
             offset = updates[-1].update_id + 1
-            self.inbox.wake()
+
+    async def accept(self, data: dict[str, object]) -> None:
+        """One update Telegram pushed to the webhook: stored when this returns (then 200)."""
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise UnusableUpdate(type(error).__name__) from error
+        await self._receive([update])
+
+    async def _receive(self, updates: list[Update]) -> None:
+        """Into the inbox in one unit of work (an update_id seen again is stored once).
+        Scrubbed: a lone surrogate in forged JSON cannot be stored as UTF-8."""
+        await self._storage.receive(CHANNEL, [
+            (u.update_id, _lane(u), scrub(json.dumps(u.to_dict(), ensure_ascii=False)))
+            for u in updates], self._clock.now())
+        self.inbox.wake()
 
     async def _process(self, item: InboxItem) -> None:
         update = Update.de_json(json.loads(item.payload), self.application.bot)
@@ -311,15 +327,25 @@ class TelegramChannel:
         return user.language_code if user else None
 
     async def start(self, poll_timeout: int | None = None) -> None:
-        """Start polling, the inbox and the jobs inside the running event loop."""
+        """Start polling (or register the webhook), the inbox and the jobs inside the
+        running event loop. Polling first removes any webhook: Telegram refuses getUpdates
+        while one is set. Pending updates are kept either way."""
         if poll_timeout is not None:
             self.poll_timeout = poll_timeout
         self._stop.clear()
         await self.application.initialize()
         await self._register_commands()
         await self.application.start()
-        self._tasks = [asyncio.create_task(self._poll(), name="telegram-poll"),
-                       asyncio.create_task(self.inbox.run(self._stop), name="inbox")]
+        bot = self.application.bot
+        if self.webhook is not None:
+            await bot.set_webhook(self.webhook.url, secret_token=self.webhook.secret,
+                                  allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            log.info("Telegram sends updates to the webhook")
+            receiving = asyncio.create_task(_pause(self._stop, None), name="telegram-webhook")
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            receiving = asyncio.create_task(self._poll(), name="telegram-poll")
+        self._tasks = [receiving, asyncio.create_task(self.inbox.run(self._stop), name="inbox")]
         if self.jobs is not None:
             await self.jobs.dispatcher.recover()
             self._tasks.append(asyncio.create_task(self.jobs.run(self._stop), name="jobs"))
@@ -354,6 +380,6 @@ def _lane(update: Update) -> str:
     return f"{chat.id if chat else 0}:{thread or ''}"
 
 
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
+async def _pause(stop: asyncio.Event, seconds: float | None) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
