@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.application.desk import WorkersDesk
 from bot.application.dispatcher import Dispatcher, DispatchSettings
 from bot.application.jobs import Jobs, WaitingTickets
+from bot.application.leases import Leases, owner_name
 from bot.application.outbound import Router
 from bot.application.retention import Retention, retention_days
 from bot.clock import Clock, SystemClock
@@ -27,7 +28,7 @@ from bot.escalation.service import EscalationService, EscalationSettings
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
-from bot.storage import open_storage
+from bot.storage import is_postgres, open_storage
 from bot.storage.sqlite import SqlStorage
 from bot.understanding.embeddings import Embedder, load_embedder
 
@@ -49,8 +50,11 @@ class Passerelle:
     dispatcher: Dispatcher | None = None
     jobs: Jobs | None = None
     waiting: WaitingTickets | None = None
+    leases: Leases | None = None
 
     async def close(self) -> None:
+        if self.leases is not None:  # the work it held goes to other processes at once
+            await self.leases.release_all()
         await self.storage.close()
 
 
@@ -73,7 +77,8 @@ async def build(
     db_path: Path | str | None = None,
     dispatch: DispatchSettings | None = None,
 ) -> Passerelle:
-    storage = await open_storage(db_path if db_path is not None else settings.database)
+    where = db_path if db_path is not None else settings.database
+    storage = await open_storage(where)
     source = content or load_content_source(settings)
     catalogs = Catalogs(settings.locales_dir)
     clock = clock or SystemClock()
@@ -81,9 +86,10 @@ async def build(
     engine = Engine(source, storage, catalogs, clock, settings.default_language,
                     followup=followup)
     app = Passerelle(settings, storage, source, catalogs, engine, clock)
+    app.leases = Leases(storage, clock, owner_name(settings.instance, is_postgres(where)))
     app.dispatcher = Dispatcher(storage, clock, app.router, engine.outbox_message, dispatch)
     storage.on_scheduled(app.dispatcher.wake)
-    app.jobs = Jobs(app.dispatcher)
+    app.jobs = Jobs(app.dispatcher, leases=app.leases)
     retention = Retention(storage, clock, retention_days(settings.extra))
     app.jobs.add("retention", retention.tick, timedelta(hours=6))
     return app
@@ -119,6 +125,8 @@ def telegram_channel(app: Passerelle) -> TelegramChannel:
     from bot.channels.telegram.workers import WorkersGroup
 
     channel = TelegramChannel(app.settings, app.engine, app.storage, app.content, app.clock)
+    if app.leases is not None:
+        channel.inbox.use_leases(app.leases)
     app.router.register(CHANNEL, TelegramOutbound(channel.sender))
     channel.jobs = app.jobs
     if app.settings.workers_chat_id is not None:

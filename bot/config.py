@@ -24,6 +24,7 @@ class Settings:
     telegram_base_file_url: str | None = None
     db_path: Path = PROJECT_ROOT / "var" / "passerelle.sqlite3"
     database_url: str | None = None  # postgresql://…: PostgreSQL instead of the SQLite file
+    instance: str | None = None  # this process's lasting name when several share a database
     content_dir: Path = PROJECT_ROOT / "content"
     locales_dir: Path = PROJECT_ROOT / "locales"
     cache_dir: Path = PROJECT_ROOT / "var" / "cache"
@@ -81,6 +82,7 @@ def load_settings(
         telegram_base_file_url=file_url,
         db_path=Path(db) if db else defaults.db_path,
         database_url=pick("PASSERELLE_DATABASE_URL", "database_url"),
+        instance=pick("PASSERELLE_INSTANCE", "instance"),
         content_dir=Path(content) if content else defaults.content_dir,
         locales_dir=Path(locales) if locales else defaults.locales_dir,
         cache_dir=Path(cache) if cache else defaults.cache_dir,

@@ -6,6 +6,11 @@ platform it has it, so an acknowledged update is never lost. Here each lane (one
 person's chat, one workers' topic) has one task that handles its updates one by one;
 a burst from one person queues in their lane and never delays anyone else's.
 
+Several processes on one database (PostgreSQL) share the inbox by lane: a process handles
+a lane's updates only while it holds that lane's lease (`bot.application.leases`),
+renewed before each update and while one is being handled; when a process dies, its
+lanes run out and another process takes them over, in order.
+
 Handling is at least once: an update is marked handled when its handler returns, so a
 crash in the middle handles it again after the restart. What it already sent is not sent
 again: each send is journalled under the update (`bot.application.deliveries`), and
@@ -19,6 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.application.deliveries import handling
+from bot.application.leases import Leases
 from bot.clock import Clock
 from bot.domain.inbox import InboxItem
 from bot.storage.ports import InboxStore
@@ -30,23 +36,43 @@ MAX_ATTEMPTS = 3  # an update whose handler keeps crashing the process is set as
 
 class InboxProcessor:
     def __init__(self, storage: InboxStore, clock: Clock, channel: str,
-                 handle: Handler, idle_poll: float = 1.0) -> None:
+                 handle: Handler, idle_poll: float = 1.0, leases: Leases | None = None) -> None:
         self._storage = storage
         self._clock = clock
         self._channel = channel
         self._handle = handle
         self._idle_poll = idle_poll
+        self._leases = leases  # None: no other process shares this database
         self._wake = asyncio.Event()
         self._lanes: dict[str, asyncio.Queue[InboxItem]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
-        self._queued_up_to = 0
+        self._queued: set[int] = set()  # ids in a lane's queue or being handled
+        self._held: set[str] = set()  # lanes whose lease this process holds
         self._stopping = False
+
+    def use_leases(self, leases: Leases) -> None:
+        """Share the inbox with other processes on the same database."""
+        self._leases = leases
 
     def wake(self) -> None:
         self._wake.set()
 
+    def _lease_name(self, lane: str) -> str:
+        return f"lane:{self._channel}:{lane}"
+
+    async def _hold(self, lane: str) -> bool:
+        """Take or renew the lane's lease (always True when no other process shares)."""
+        if self._leases is None:
+            return True
+        if await self._leases.take(self._lease_name(lane)):
+            self._held.add(lane)
+            return True
+        self._held.discard(lane)
+        return False
+
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`; then lets each lane finish the update it is handling."""
+        keeper = asyncio.create_task(self._keep_leases(stop)) if self._leases else None
         try:
             while not stop.is_set():
                 self._wake.clear()
@@ -58,17 +84,37 @@ class InboxProcessor:
                 for waiter in waiters:
                     waiter.cancel()
         finally:
+            if keeper is not None:
+                keeper.cancel()
             await self._drain()
 
+    async def _keep_leases(self, stop: asyncio.Event) -> None:
+        """Renew the lanes being handled; give back the idle ones."""
+        assert self._leases is not None
+        period = self._leases.length.total_seconds() / 3
+        while not stop.is_set():
+            await asyncio.sleep(period)
+            for lane in list(self._held):
+                if lane in self._lanes:
+                    await self._hold(lane)
+                else:
+                    self._held.discard(lane)
+                    await self._leases.release(self._lease_name(lane))
+
     async def _queue_new(self) -> None:
+        elsewhere: set[str] = set()  # lanes another process holds (this round)
         for item in await self._storage.waiting_updates(self._channel):
-            if item.id <= self._queued_up_to:
+            if item.id in self._queued or item.lane in elsewhere:
                 continue
-            self._queued_up_to = item.id
+            if item.lane not in self._held and not await self._hold(item.lane):
+                elsewhere.add(item.lane)
+                continue
+            self._queued.add(item.id)
             if item.attempts >= MAX_ATTEMPTS:
                 log.error("update %s failed %d times: set aside", item.external_id,
                           item.attempts)
                 await self._storage.update_handled(item.id, self._clock.now())
+                self._queued.discard(item.id)
                 continue
             queue = self._lanes.setdefault(item.lane, asyncio.Queue())
             queue.put_nowait(item)
@@ -79,14 +125,28 @@ class InboxProcessor:
     async def _lane(self, lane: str, queue: asyncio.Queue[InboxItem]) -> None:
         while not queue.empty() and not self._stopping:
             item = queue.get_nowait()
-            await self._storage.update_attempted(item.id)
+            if not await self._hold(lane):  # another process took the lane over
+                self._give_up(lane, queue, item)
+                return
+            if not await self._storage.update_attempted(item.id):
+                self._queued.discard(item.id)  # the lane's previous holder handled it
+                continue
             try:
                 with handling(self._storage, item.id):
                     await self._handle(item)
             except Exception:  # the handler apologises itself; this is a last resort
                 log.exception("handling update %s failed", item.external_id)
             await self._storage.update_handled(item.id, self._clock.now())
+            self._queued.discard(item.id)
         if queue.empty() and self._lanes.get(lane) is queue:
+            del self._lanes[lane]
+
+    def _give_up(self, lane: str, queue: asyncio.Queue[InboxItem], item: InboxItem) -> None:
+        """Forget a lost lane's queued updates: the process that holds it handles them."""
+        self._queued.discard(item.id)
+        while not queue.empty():
+            self._queued.discard(queue.get_nowait().id)
+        if self._lanes.get(lane) is queue:
             del self._lanes[lane]
 
     async def _drain(self, timeout: float = 3.0) -> None:

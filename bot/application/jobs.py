@@ -2,6 +2,8 @@
 
 Any channel drives them the same way (`Jobs.run(stop)`): the Telegram bot, the terminal
 chat, a test that calls `tick()` with a manual clock. Nothing here knows a platform.
+Every process runs the dispatcher (its claims are safe to share); each periodic job runs
+in one process at a time, the one that holds its lease (`bot.application.leases`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.application.dispatcher import Dispatcher
+from bot.application.leases import Leases
 from bot.clock import Clock
 from bot.conversation.followup_flow import NOTICE
 from bot.escalation.service import EscalationService
@@ -51,9 +54,11 @@ class Jobs:
     """Runs the dispatcher continuously and the periodic jobs on their period."""
 
     def __init__(self, dispatcher: Dispatcher,
-                 periodic: list[tuple[str, Tick, timedelta]] | None = None) -> None:
+                 periodic: list[tuple[str, Tick, timedelta]] | None = None,
+                 leases: Leases | None = None) -> None:
         self.dispatcher = dispatcher
         self._periodic = periodic or []
+        self._leases = leases  # None: no other process shares the database
 
     def add(self, name: str, tick: Tick, every: timedelta) -> None:
         self._periodic.append((name, tick, every))
@@ -69,8 +74,15 @@ class Jobs:
             for task in tasks:
                 task.cancel()
 
-    @staticmethod
-    async def _every(stop: asyncio.Event, name: str, tick: Tick, every: timedelta) -> None:
+    async def _mine(self, name: str, every: timedelta) -> bool:
+        """Whether this process runs the job now: it holds the job's lease, kept a little
+        longer than one period so the holder keeps it from one tick to the next."""
+        if self._leases is None:
+            return True
+        return await self._leases.take(f"job:{name}", every * 2 + self._leases.length)
+
+    async def _every(self, stop: asyncio.Event, name: str, tick: Tick,
+                     every: timedelta) -> None:
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), timeout=every.total_seconds())
@@ -78,6 +90,8 @@ class Jobs:
             except TimeoutError:
                 pass
             try:
+                if not await self._mine(name, every):
+                    continue
                 await tick()
             except Exception:  # keep going: one failure must not stop the job
                 log.exception("job %s failed", name)

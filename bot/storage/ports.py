@@ -168,7 +168,8 @@ class InboxStore(Protocol):
 
     async def waiting_updates(self, channel: str, limit: int = 500) -> list[InboxItem]: ...
 
-    async def update_attempted(self, inbox_id: int) -> None: ...
+    async def update_attempted(self, inbox_id: int) -> bool:
+        """Count one more try; False if the update was handled meanwhile (elsewhere)."""
 
     async def update_handled(self, inbox_id: int, at: datetime) -> bool: ...
 
@@ -177,6 +178,17 @@ class InboxStore(Protocol):
     async def delivered(self, inbox_id: int, key: str) -> bool: ...
 
     async def record_delivery(self, inbox_id: int, key: str) -> None: ...
+
+
+class LeaseStore(Protocol):
+    """Named, expiring leases: which process does a piece of shared work right now."""
+
+    async def take_lease(self, name: str, owner: str, now: datetime,
+                         until: datetime) -> bool: ...
+
+    async def release_lease(self, name: str, owner: str) -> None: ...
+
+    async def release_leases(self, owner: str) -> int: ...
 
 
 class UnitOfWork(Protocol):
@@ -191,6 +203,7 @@ class UnitOfWork(Protocol):
 
 
 class Storage(PersonStore, ActivityStore, MediaCache, TicketStore, FollowupStore, InboxStore,
+              LeaseStore,
               UnitOfWork, Protocol):
     """Everything at once: what bootstrap hands to the engine and the channels."""
 

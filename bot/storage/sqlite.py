@@ -291,8 +291,8 @@ class SqlStorage:
 
     async def ticket_announced(self, ticket_id: int, at: datetime, urgent: bool) -> bool:
         return await self._update_ticket(
-            ticket_id, "announced_at = ?, urgent = CASE WHEN ? = 1 THEN 1 ELSE urgent END", (utc_text(at), int(urgent)),
-            "status != 'closed'")
+            ticket_id, "announced_at = ?, urgent = CASE WHEN ? = 1 THEN 1 ELSE urgent END",
+            (utc_text(at), int(urgent)), "status != 'closed'")
 
     async def make_ticket_urgent(self, ticket_id: int) -> bool:
         return await self._update_ticket(ticket_id, "urgent = 1", (), "status != 'closed'")
@@ -588,9 +588,11 @@ class SqlStorage:
         return [InboxItem(row["id"], row["channel"], row["external_id"], row["lane"],
                           row["payload"] or "", row["attempts"]) for row in rows]
 
-    async def update_attempted(self, inbox_id: int) -> None:
-        await self._c.write("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?",
-                            (inbox_id,))
+    async def update_attempted(self, inbox_id: int) -> bool:
+        written = await self._c.write(
+            "UPDATE inbox SET attempts = attempts + 1 WHERE id = ? AND handled_at IS NULL",
+            (inbox_id,))
+        return written.rowcount > 0
 
     async def update_handled(self, inbox_id: int, at: datetime) -> bool:
         """Done: the raw update (which may hold a person's words) is erased at once."""
@@ -614,6 +616,25 @@ class SqlStorage:
             "DELETE FROM inbox WHERE channel = ? AND handled_at IS NOT NULL AND id <"
             " (SELECT MAX(id) FROM inbox WHERE channel = ?)", (channel, channel))
         return written.rowcount
+
+    # -- leases -------------------------------------------------------------------------
+
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Hold (or keep holding) `name` until `until`; False while another owner holds it.
+        One statement, so two processes asking at once cannot both get it."""
+        row = await self._c.row(
+            "INSERT INTO leases (name, owner, until) VALUES (?, ?, ?) ON CONFLICT (name)"
+            " DO UPDATE SET owner = excluded.owner, until = excluded.until"
+            " WHERE leases.owner = excluded.owner OR leases.until < ? RETURNING owner",
+            (name, owner, utc_text(until), utc_text(now)))
+        return row is not None
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        await self._c.write("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+
+    async def release_leases(self, owner: str) -> int:
+        """Everything `owner` holds (a process that stops cleanly)."""
+        return (await self._c.write("DELETE FROM leases WHERE owner = ?", (owner,))).rowcount
 
     # -- media cache ----------------------------------------------------------------------
 
