@@ -9,8 +9,12 @@ Promised, and counted at the Bot API once everything is quiet:
 - every newcomer message copied into their workers' topic (copyMessage),
 - every worker answer delivered to the newcomer (sendMessage with its words),
 - every appointment confirmation's .ics file (sendDocument).
-Prints `K kills, P promised, L lost, D doubled`. Exit 1 if anything was lost.
+Prints `K kills, P promised, L lost, D doubled`. Exit 1 if anything was lost or doubled.
 PASSERELLE_CHAOS_KILLS sets K (default 100), PASSERELLE_CHAOS_PEOPLE the newcomers (6).
+
+`--processes N` runs N processes on one database (PostgreSQL: run it under
+tools/throwaway_postgres.py, or with PASSERELLE_TEST_DATABASE_URL set), each named by
+PASSERELLE_INSTANCE as a systemd `passerelle@N` would be; each kill hits one of them.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.databases import database_environment, on_postgres  # noqa: E402
 from tests.fakes.botapi_server import TEST_TOKEN, FakeBotApi  # noqa: E402
 
 WORKERS = -1009876
@@ -57,16 +62,19 @@ def free_port() -> int:
 class Bot:
     """The real entry point, `python -m bot run`, as a child process."""
 
-    def __init__(self, api: FakeBotApi, folder: Path) -> None:
+    def __init__(self, api: FakeBotApi, folder: Path, database: dict[str, str] | None = None,
+                 instance: str | None = None) -> None:
         self.env = {**os.environ, "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
                     "PASSERELLE_TELEGRAM_BASE_URL": api.base_url,
                     "PASSERELLE_TELEGRAM_BASE_FILE_URL": api.base_file_url,
-                    "PASSERELLE_DB": str(folder / "chaos.sqlite3"),
+                    **(database or {"PASSERELLE_DB": str(folder / "chaos.sqlite3")}),
                     "PASSERELLE_CACHE": str(folder / "cache"),
                     "PASSERELLE_SEMANTIC": "0",
                     "PASSERELLE_WORKERS_CHAT_ID": str(WORKERS),
                     "PASSERELLE_WEB_PORT": str(free_port())}  # the web point runs too
-        self.log = (folder / "bot.log").open("ab")
+        if instance:
+            self.env["PASSERELLE_INSTANCE"] = instance
+        self.log = (folder / f"bot{'-' + instance if instance else ''}.log").open("ab")
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -157,7 +165,7 @@ async def _quiet(api: FakeBotApi, expected: dict[str, Counter[tuple[object, ...]
 
 
 async def run_chaos(kills: int, people_count: int = 6, messages: int = 4,
-                    seed: int | None = None) -> Result:
+                    seed: int | None = None, processes: int = 1) -> Result:
     random.seed(seed)
     api = FakeBotApi(long_poll_cap=0.5)
     await api.start()
@@ -168,24 +176,29 @@ async def run_chaos(kills: int, people_count: int = 6, messages: int = 4,
         "relay": Counter(), "answer": Counter(), "ics": Counter()}
     result = Result()
     with tempfile.TemporaryDirectory() as name:
-        bot = Bot(api, Path(name))
-        await bot.start()
+        folder = Path(name)
+        database = database_environment(folder / "chaos.sqlite3")
+        bots = [Bot(api, folder, database, f"chaos-{n}") for n in range(1, processes + 1)]
+        for bot in bots:
+            await bot.start()
         await api.wait_for("setMyCommands", lambda c: c.ok, timeout=60)
         workload = asyncio.create_task(_workload(api, people, messages, expected))
-        while result.kills < kills and not workload.done():
+
+        async def kill_one() -> None:
             await asyncio.sleep(random.uniform(0.2, 1.5))
+            bot = random.choice(bots)
             await bot.kill()
             result.kills += 1
             await bot.start()
+
+        while result.kills < kills and not workload.done():
+            await kill_one()
         await workload
         while result.kills < kills:  # the rest of the kills while promises are in flight
-            await asyncio.sleep(random.uniform(0.2, 1.5))
-            await bot.kill()
-            result.kills += 1
-            await bot.start()
+            await kill_one()
         await _quiet(api, expected, limit=180)
-        code = await bot.terminate()
-        result.details.append(f"exit code after SIGTERM: {code}")
+        codes = [await bot.terminate() for bot in bots]
+        result.details.append(f"exit code after SIGTERM: {', '.join(map(str, codes))}")
     arrived = _arrived(api)
     for kind, keys in expected.items():
         for key in keys:
@@ -201,15 +214,21 @@ async def run_chaos(kills: int, people_count: int = 6, messages: int = 4,
     return result
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     kills = int(os.environ.get("PASSERELLE_CHAOS_KILLS", "100"))
     people = int(os.environ.get("PASSERELLE_CHAOS_PEOPLE", "6"))
-    result = asyncio.run(run_chaos(kills, people))
+    processes = int(argv[argv.index("--processes") + 1]) if "--processes" in argv else 1
+    if processes > 1 and not on_postgres():
+        print("several processes share a PostgreSQL database: run under "
+              "tools/throwaway_postgres.py", file=sys.stderr)
+        return 2
+    result = asyncio.run(run_chaos(kills, people, processes=processes))
     for line in result.details:
         print("  " + line)
-    print(result.line())
-    return 1 if result.lost else 0
+    print(f"{processes} process(es) on {'PostgreSQL' if on_postgres() else 'SQLite'}: "
+          + result.line())
+    return 1 if result.lost or result.doubled else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))
