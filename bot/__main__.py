@@ -6,6 +6,7 @@
     passerelle chat --lang fr           talk to the bot in this terminal
     passerelle match --lang fr "text"   what the bot would answer, as JSON
     passerelle match --batch            JSON Lines {"id","lang","text"} in, results out
+    passerelle backup FILE              a consistent copy of the database, while it runs
     passerelle content check            lint content for editors (exit 1 on errors)
     passerelle content stamp --lang nl [TOPIC ...]
     passerelle content minor-edit TOPIC
@@ -63,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.channels.web.cli import add_commands as add_web_commands
 
     add_web_commands(commands)  # passerelle web, passerelle poster
+    from bot.storage.backup import add_commands as add_backup_command
+
+    add_backup_command(commands)  # passerelle backup FILE
 
     match = commands.add_parser("match", help="show what a message would be answered with")
     match.add_argument("--lang", default="fr")
