@@ -24,8 +24,12 @@ messages: $(STAMP)
 run: $(STAMP) catalogs
 	$(BIN)/passerelle run
 
+# The suite runs twice: on SQLite, then on a throw-away PostgreSQL server (tools/
+# throwaway_postgres.py; PASSERELLE_TEST_DATABASE_URL=postgresql://… uses yours instead).
+# The browser tests check pages, not storage: they run in the first pass only.
 test: $(STAMP) catalogs
 	$(BIN)/python -m pytest
+	$(BIN)/python tools/throwaway_postgres.py -- $(BIN)/python -m pytest --ignore=tests/e2e/test_web_browser.py
 	$(BIN)/passerelle content check
 	$(BIN)/ruff check bot tests tools
 	$(BIN)/mypy
@@ -37,6 +41,7 @@ bench: $(STAMP) catalogs
 # kill -9 the real `passerelle run` 100 times during a workload; count promised messages.
 chaos: $(STAMP) catalogs
 	$(BIN)/python tools/chaos.py
+	$(BIN)/python tools/throwaway_postgres.py -- $(BIN)/python tools/chaos.py --processes 2
 
 # 100,000 random events (text, taps, stale and forged buttons, commands, workers, time) for
 # 400 simulated people; prints events/s and the counts that must all be 0 (exit 1 if not).
