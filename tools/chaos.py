@@ -10,7 +10,8 @@ Promised, and counted at the Bot API once everything is quiet:
 - every worker answer delivered to the newcomer (sendMessage with its words),
 - every appointment confirmation's .ics file (sendDocument).
 Prints `K kills, P promised, L lost, D doubled`. Exit 1 if anything was lost or doubled.
-PASSERELLE_CHAOS_KILLS sets K (default 100), PASSERELLE_CHAOS_PEOPLE the newcomers (6).
+PASSERELLE_CHAOS_KILLS sets K (default 100), PASSERELLE_CHAOS_PEOPLE the newcomers (6);
+PASSERELLE_CHAOS_LOGS names a folder that keeps the processes' logs.
 
 `--processes N` runs N processes on one database (PostgreSQL: run it under
 tools/throwaway_postgres.py, or with PASSERELLE_TEST_DATABASE_URL set), each named by
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import socket
 import sys
@@ -199,6 +201,9 @@ async def run_chaos(kills: int, people_count: int = 6, messages: int = 4,
         await _quiet(api, expected, limit=180)
         codes = [await bot.terminate() for bot in bots]
         result.details.append(f"exit code after SIGTERM: {', '.join(map(str, codes))}")
+        if os.environ.get("PASSERELLE_CHAOS_LOGS"):  # keep the processes' logs to read
+            for log in folder.glob("*.log"):
+                shutil.copy(log, Path(os.environ["PASSERELLE_CHAOS_LOGS"]) / log.name)
     arrived = _arrived(api)
     for kind, keys in expected.items():
         for key in keys:
