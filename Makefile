@@ -37,6 +37,7 @@ test: $(STAMP) catalogs
 bench: $(STAMP) catalogs
 	$(BIN)/python tools/bench.py
 	$(BIN)/python tools/bench_dispatch.py
+	$(BIN)/python tools/bench_capacity.py
 
 # kill -9 the real `passerelle run` 100 times during a workload; count promised messages.
 chaos: $(STAMP) catalogs
