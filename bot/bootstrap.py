@@ -126,7 +126,7 @@ def telegram_channel(app: Passerelle) -> TelegramChannel:
 
     channel = TelegramChannel(app.settings, app.engine, app.storage, app.content, app.clock)
     if app.leases is not None:
-        channel.inbox.use_leases(app.leases)
+        channel.use_leases(app.leases)
     app.router.register(CHANNEL, TelegramOutbound(channel.sender))
     channel.jobs = app.jobs
     if app.settings.workers_chat_id is not None:

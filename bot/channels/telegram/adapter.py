@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from datetime import timedelta
 from functools import partial
 
 from telegram import BotCommand, Update
@@ -38,6 +39,7 @@ from bot.application.deliveries import once
 from bot.application.flood import FloodGuard, Verdict
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
+from bot.application.leases import Leases
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, answer_query
 from bot.channels.telegram.webhook import UnusableUpdate, webhook_of
 from bot.channels.telegram.workers import WorkersGroup
@@ -51,7 +53,7 @@ from bot.domain.messages import Event, EventKind
 from bot.domain.people import PersonRef
 from bot.domain.text import scrub
 from bot.render.renderer import Rendered, Renderer
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sqlite import SqlStorage
 
 log = logging.getLogger(__name__)
 MEDIA_KINDS = ("photo", "voice", "audio", "video", "video_note", "document", "sticker",
@@ -62,7 +64,7 @@ class TelegramChannel:
     """Owns the PTB Application and turns its updates into engine calls."""
 
     def __init__(
-        self, settings: Settings, engine: Engine, storage: SqliteStorage, content: ContentSource,
+        self, settings: Settings, engine: Engine, storage: SqlStorage, content: ContentSource,
         clock: Clock,
     ) -> None:
         if not settings.telegram_token:
@@ -87,6 +89,7 @@ class TelegramChannel:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.poll_timeout = 25
+        self._leases: Leases | None = None  # None: no other process shares the database
         self.webhook = webhook_of(settings)  # None: polling
         if settings.telegram_base_file_url:
             builder = builder.base_file_url(settings.telegram_base_file_url)
@@ -227,9 +230,16 @@ class TelegramChannel:
     async def _poll(self) -> None:
         """Long-poll getUpdates; store each batch before the next call confirms it."""
         bot = self.application.bot
-        last = await self._storage.last_received(CHANNEL)
-        offset = None if last is None else last + 1
+        offset: int | None = None
+        polling = False
         while not self._stop.is_set():
+            if not await self._my_turn_to_poll():
+                polling = False  # another process polls; this one handles lanes and jobs
+                await _pause(self._stop, 2.0)
+                continue
+            if not polling:  # (again) this process's turn: resume where the inbox ends
+                last = await self._storage.last_received(CHANNEL)
+                offset, polling = (None if last is None else last + 1), True
             try:
                 updates = await bot.get_updates(offset=offset, timeout=self.poll_timeout,
                                                 allowed_updates=Update.ALL_TYPES)
@@ -246,6 +256,18 @@ class TelegramChannel:
                 await _pause(self._stop, 1.0)
                 continue
             offset = updates[-1].update_id + 1
+
+    def use_leases(self, leases: Leases) -> None:
+        """Share one database with other processes: one of them polls Telegram at a time
+        (Telegram allows one getUpdates), and every one handles its share of the inbox."""
+        self._leases = leases
+        self.inbox.use_leases(leases)
+
+    async def _my_turn_to_poll(self) -> bool:
+        if self._leases is None:
+            return True
+        return await self._leases.take(
+            f"poll:{CHANNEL}", timedelta(seconds=self.poll_timeout) + self._leases.length)
 
     async def accept(self, data: dict[str, object]) -> None:
         """One update Telegram pushed to the webhook: stored when this returns (then 200)."""
