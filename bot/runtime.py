@@ -146,10 +146,17 @@ async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
     from bot.channels.console_workers import ConsoleWorkers
     from bot.channels.terminal import ConsoleDesk
 
-    app = await build(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    on_signals(loop, stop, lambda: loop.create_task(app.content.reload()))
+    built: list[Passerelle] = []  # SIGHUP before the content is loaded: nothing to reload
+    # Signals first: a SIGTERM while the content loads still stops cleanly (exit 0).
+    on_signals(loop, stop, lambda: [loop.create_task(a.content.reload()) for a in built])
+    app = await build(settings)
+    built.append(app)
+    if stop.is_set():
+        await app.close()
+        log.info("Passerelle stopped cleanly.")
+        return
     watcher = loop.create_task(app.content.watch(), name="content-watch")
     watcher.add_done_callback(_report_watcher_end)
     bot = telegram_channel(app) if telegram else None
