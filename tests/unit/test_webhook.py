@@ -227,3 +227,32 @@ def test_unusable_webhook_settings_say_what_to_change(changes: dict[str, object]
 def test_plain_http_is_only_for_this_machine() -> None:
     for url in ("http://127.0.0.1:8080/telegram", "http://localhost/t", "http://[::1]:9/t"):
         assert webhook_of(replace(SETTINGS, webhook_url=url)) is not None
+
+
+async def test_with_the_web_point_off_the_server_answers_only_the_webhook(
+        tmp_path: Path, content_source: ContentSource) -> None:
+    from bot.runtime import WebPlace, _http_app
+
+    app = await build(replace(SETTINGS, db_path=tmp_path / "w.sqlite3", web_enabled=False),
+                      content=content_source)
+    try:
+        channel = telegram_channel(app)
+        for web, page_status in ((None, 404), (WebPlace("127.0.0.1", 8080), 200)):
+            asgi = _http_app(app, web, channel)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi),
+                                         base_url="https://bot.example.be") as client:
+                page = await client.get("/")
+                hook = await client.post("/telegram/hook", json=update(900100 + page_status),
+                                         headers={HEADER: "s3cret_-Token"})
+            assert (page.status_code, hook.status_code) == (page_status, 200)
+    finally:
+        await app.close()
+
+
+def test_run_refuses_unusable_webhook_settings_in_one_sentence(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.runtime import run
+
+    bad = replace(SETTINGS, webhook_url="http://bot.example.be/telegram")
+    assert run(bad, telegram=True, web=None) == 1
+    assert capsys.readouterr().err.startswith("Passerelle cannot start: PASSERELLE_WEBHOOK_URL")
