@@ -111,13 +111,16 @@ class FollowupService:
 
     async def add_appointment(self, person_id: int, starts_at: datetime, place: str,
                               worker: str | None) -> tuple[Appointment, list[datetime]]:
-        """Save an appointment and plan its confirmation and reminders in the outbox."""
+        """Save an appointment and plan its confirmation and reminders in the outbox, in
+        one unit of work. The same person, time and place again is the same appointment:
+        a worker's command handled a second time after a crash plans nothing twice."""
         now = self._clock.now()
-        appointment = await self._storage.add_appointment(person_id, starts_at, place, worker,
-                                                          now)
-        planned = reminder_times(appointment, now, self.plan)
-        for key, due in planned:
-            await self._storage.schedule(person_id, REMINDER, key, due)
+        async with self._storage.unit_of_work():
+            appointment = await self._storage.same_appointment(person_id, starts_at, place) \
+                or await self._storage.add_appointment(person_id, starts_at, place, worker, now)
+            planned = reminder_times(appointment, now, self.plan)
+            for key, due in planned:
+                await self._storage.schedule(person_id, REMINDER, key, due)
         return appointment, [due for _key, due in planned]
 
     async def appointment(self, appointment_id: int) -> Appointment | None:

@@ -152,6 +152,9 @@ class FollowupStore(Protocol):
 
     async def appointment(self, appointment_id: int) -> Appointment | None: ...
 
+    async def same_appointment(self, person_id: int, starts_at: datetime,
+                               place: str) -> Appointment | None: ...
+
     async def answer_appointment(self, appointment_id: int, answer: str) -> None: ...
 
     async def followup_overview(self, now: datetime) -> list[tuple[int, str | None, int,

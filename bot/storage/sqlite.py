@@ -540,6 +540,16 @@ class SqlStorage:
         return Appointment(row["id"], row["person_id"], from_utc_text(row["starts_at"]),
                            row["place"], row["worker"], row["answer"])
 
+    async def same_appointment(self, person_id: int, starts_at: datetime,
+                               place: str) -> Appointment | None:
+        """The person's live appointment at that time and place, if one is saved already
+        (a worker's command handled again after a crash must not make a second one)."""
+        row = await self._c.row(
+            "SELECT id FROM appointments WHERE person_id = ? AND starts_at = ? AND place = ?"
+            " AND COALESCE(answer, '') != 'cancelled' ORDER BY id DESC LIMIT 1",
+            (person_id, utc_text(starts_at), place))
+        return None if row is None else await self.appointment(int(row[0]))
+
     async def answer_appointment(self, appointment_id: int, answer: str) -> None:
         await self._c.write("UPDATE appointments SET answer = ? WHERE id = ?",
                             (answer, appointment_id))

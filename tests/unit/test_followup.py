@@ -297,6 +297,23 @@ async def test_appointment_reminders_in_arabic_and_tigrinya_with_correct_dates(
         assert stored is not None and stored.answer == "not-coming"
 
 
+async def test_an_appointment_saved_again_after_a_crash_is_still_one(world: World) -> None:
+    """A worker's /appointment handled a second time (the process died before the update
+    was marked handled) must not make a second appointment nor a second confirmation."""
+    ref = PersonRef("test", "appt-twice")
+    person = await world.storage.person(ref, world.clock.now())
+    starts_at = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    first, planned = await world.followup.add_appointment(person.id, starts_at, "CPAS", "Marie")
+    again, planned_again = await world.followup.add_appointment(person.id, starts_at, "CPAS",
+                                                                "Marie")
+    assert again.id == first.id and planned_again == planned
+    reminders = [i for i in await world.storage.pending_items(person.id) if i.kind == "reminder"]
+    assert len(reminders) == len(planned) == 3
+    other, _ = await world.followup.add_appointment(person.id, starts_at, "Maison de l'emploi",
+                                                    "Marie")
+    assert other.id != first.id, "another place is another appointment"
+
+
 async def _claimable_from(world: World, person: Person, key: str) -> datetime:
     """The first instant (to the second) at which the real storage hands out `key`."""
     (item,) = [i for i in await world.storage.pending_items(person.id) if i.key.endswith(key)]
