@@ -7,6 +7,7 @@
     passerelle match --lang fr "text"   what the bot would answer, as JSON
     passerelle match --batch            JSON Lines {"id","lang","text"} in, results out
     passerelle backup FILE              a consistent copy of the database, while it runs
+    passerelle status                   are promises kept? one JSON line, exit 1 if not
     passerelle content check            lint content for editors (exit 1 on errors)
     passerelle content stamp --lang nl [TOPIC ...]
     passerelle content minor-edit TOPIC
@@ -67,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.storage.backup import add_commands as add_backup_command
 
     add_backup_command(commands)  # passerelle backup FILE
+    from bot.storage.status import add_commands as add_status_command
+
+    add_status_command(commands)  # passerelle status
 
     match = commands.add_parser("match", help="show what a message would be answered with")
     match.add_argument("--lang", default="fr")

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from bot.config import Settings
 from bot.storage import is_postgres
@@ -46,7 +46,7 @@ def backup_sqlite(database: Path, target: Path) -> Copy:
     partial.unlink(missing_ok=True)
     partial.touch(mode=0o600)
     try:
-        source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        source = open_read_only(database)
         copy = sqlite3.connect(partial)
         try:
             source.execute("PRAGMA busy_timeout = 5000")
@@ -66,6 +66,21 @@ def backup_sqlite(database: Path, target: Path) -> Copy:
     finally:
         partial.unlink(missing_ok=True)
     return Copy(target, version, target.stat().st_size)
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """Read a database the service may be using, without leaving files next to it.
+
+    While the service runs, its -wal and -shm files exist and a `mode=ro` connection shares
+    them. Without a -wal file nobody is writing; then `immutable=1` reads the main file
+    alone, because a read-only connection would otherwise create -wal and -shm owned by
+    us (root, at night) that the service, another user, could not open at its next start.
+    (Were the service to start during the copy, its writes go to its new WAL, not to the
+    main file, until a checkpoint.)
+    """
+    wal = path.with_name(path.name + "-wal")
+    flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    return sqlite3.connect(f"file:{quote(str(path))}?{flags}", uri=True)
 
 
 def backup_postgres(url: str, target: Path) -> Copy:

@@ -44,7 +44,10 @@ async def test_a_restored_copy_opens_with_the_current_code(tmp_path: Path) -> No
     storage = await SqliteStorage.open(db)
     person = await storage.person(PersonRef("telegram", "4242"), NOW)
     await storage.close()
+    before = sorted(p.name for p in tmp_path.iterdir())
     copy = backup_sqlite(db, tmp_path / "copy.sqlite3")
+    # the service is stopped: no -wal/-shm of ours left for it to trip over (another user)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "copy.sqlite3"])
     reopened = await SqliteStorage.open(copy.path)
     try:
         again = await reopened.person_by_id(person.id)
