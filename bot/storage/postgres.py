@@ -62,12 +62,12 @@ def _count(status: str) -> int:
 
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.PostgresConnectionError,  # the connection is gone
+    asyncpg.exceptions.OperatorInterventionError,  # shut down, restarting, cannot connect now
     asyncpg.exceptions.InsufficientResourcesError,  # disk full, out of memory, …
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.ReadOnlySQLTransactionError,
-    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby, or a read-only database
+    asyncpg.InterfaceError,  # the client saw its connection close
+    asyncpg.exceptions.InternalClientError,  # … in the middle of an operation
 )
 
 
