@@ -11,7 +11,8 @@ Promised, and counted at the Bot API once everything is quiet:
 - every appointment confirmation's .ics file (sendDocument).
 Prints `K kills, P promised, L lost, D doubled`. Exit 1 if anything was lost or doubled.
 PASSERELLE_CHAOS_KILLS sets K (default 100), PASSERELLE_CHAOS_PEOPLE the newcomers (6);
-PASSERELLE_CHAOS_LOGS names a folder that keeps the processes' logs.
+PASSERELLE_CHAOS_LOGS names a folder that keeps the processes' logs. `--webhook`: the
+same in webhook mode (the fake Telegram POSTs each update and sends it again until a 200).
 
 `--processes N` runs N processes on one database (PostgreSQL: run it under
 tools/throwaway_postgres.py, or with PASSERELLE_TEST_DATABASE_URL set), each named by
@@ -167,7 +168,8 @@ async def _quiet(api: FakeBotApi, expected: dict[str, Counter[tuple[object, ...]
 
 
 async def run_chaos(kills: int, people_count: int = 6, messages: int = 4,
-                    seed: int | None = None, processes: int = 1) -> Result:
+                    seed: int | None = None, processes: int = 1,
+                    webhook: bool = False) -> Result:
     random.seed(seed)
     api = FakeBotApi(long_poll_cap=0.5)
     await api.start()
@@ -181,6 +183,10 @@ async def run_chaos(kills: int, people_count: int = 6, messages: int = 4,
         folder = Path(name)
         database = database_environment(folder / "chaos.sqlite3")
         bots = [Bot(api, folder, database, f"chaos-{n}") for n in range(1, processes + 1)]
+        if webhook:  # Telegram POSTs to the process instead (one URL: the last one set)
+            for bot in bots:
+                bot.env["PASSERELLE_WEBHOOK_URL"] = (
+                    f"http://127.0.0.1:{bot.env['PASSERELLE_WEB_PORT']}/telegram/webhook")
         for bot in bots:
             await bot.start()
         await api.wait_for("setMyCommands", lambda c: c.ok, timeout=60)
@@ -223,15 +229,19 @@ def main(argv: list[str]) -> int:
     kills = int(os.environ.get("PASSERELLE_CHAOS_KILLS", "100"))
     people = int(os.environ.get("PASSERELLE_CHAOS_PEOPLE", "6"))
     processes = int(argv[argv.index("--processes") + 1]) if "--processes" in argv else 1
+    webhook = "--webhook" in argv  # webhook mode instead of polling (one process)
+    if webhook and processes > 1:
+        print("--webhook runs one process (Telegram has one webhook URL)", file=sys.stderr)
+        return 2
     if processes > 1 and not on_postgres():
         print("several processes share a PostgreSQL database: run under "
               "tools/throwaway_postgres.py", file=sys.stderr)
         return 2
-    result = asyncio.run(run_chaos(kills, people, processes=processes))
+    result = asyncio.run(run_chaos(kills, people, processes=processes, webhook=webhook))
     for line in result.details:
         print("  " + line)
-    print(f"{processes} process(es) on {'PostgreSQL' if on_postgres() else 'SQLite'}: "
-          + result.line())
+    print(f"{processes} process(es) on {'PostgreSQL' if on_postgres() else 'SQLite'}"
+          f"{', webhook' if webhook else ''}: " + result.line())
     return 1 if result.lost or result.doubled else 0
 
 

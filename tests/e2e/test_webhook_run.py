@@ -17,7 +17,7 @@ import httpx
 from bot.channels.telegram.webhook import derived_secret
 from tests.e2e.conftest import start_bot
 from tests.fakes.botapi_server import TEST_TOKEN, ApiError, FakeBotApi, JSONDict
-from tools.chaos import WORKER, WORKERS, Bot
+from tools.chaos import WORKER, WORKERS, Bot, run_chaos
 
 PEOPLE = [7101, 7102, 7103]
 MESSAGES = 3
@@ -166,3 +166,10 @@ async def test_polling_removes_a_webhook_left_by_an_earlier_run(
     assert fake_botapi.webhook is None
     statuses = {c.status for c in fake_botapi.calls_of("getUpdates")}
     assert 409 not in statuses, statuses  # never refused for a webhook still set
+
+
+async def test_killed_three_times_in_webhook_mode_nothing_promised_is_lost() -> None:
+    result = await run_chaos(kills=3, people_count=3, messages=3, seed=13, webhook=True)
+    assert result.promised == 3 * 3 * 2 + 3
+    assert result.lost == 0, result.details
+    assert "exit code after SIGTERM: 0" in result.details
