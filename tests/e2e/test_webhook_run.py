@@ -10,11 +10,13 @@ import os
 import signal
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from bot.channels.telegram.webhook import derived_secret
+from bot.content.source import ContentSource
 from tests.e2e.conftest import start_bot
 from tests.fakes.botapi_server import TEST_TOKEN, ApiError, FakeBotApi, JSONDict
 from tools.chaos import WORKER, WORKERS, Bot, run_chaos
@@ -40,9 +42,9 @@ def log_of(folder: Path, bot: Bot) -> str:
     return (folder / "bot.log").read_text(encoding="utf-8", errors="replace")
 
 
-async def eventually(check: object, timeout: float = 60.0) -> None:
+async def eventually(check: Callable[[], object], timeout: float = 60.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
-    while not check():  # type: ignore[operator]
+    while not check():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("timed out")
         await asyncio.sleep(0.1)
@@ -152,10 +154,10 @@ async def test_killed_right_after_a_200_the_update_is_handled_after_the_restart(
 
 
 async def test_polling_removes_a_webhook_left_by_an_earlier_run(
-        fake_botapi: FakeBotApi, tmp_path: Path, content_source: object) -> None:
+        fake_botapi: FakeBotApi, tmp_path: Path, content_source: ContentSource) -> None:
     fake_botapi.webhook = {"url": "https://old.example.be/telegram", "secret_token": "x",
                            "max_connections": 40}
-    running = await start_bot(fake_botapi, tmp_path / "p.sqlite3", content_source)  # type: ignore[arg-type]
+    running = await start_bot(fake_botapi, tmp_path / "p.sqlite3", content_source)
     try:
         fake_botapi.push_command(7301, "/start")
         await fake_botapi.wait_for("sendMessage", lambda c: c.chat_id == 7301, timeout=30)
