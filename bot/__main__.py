@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.content.source import ContentError
+from bot.storage.versions import SchemaTooNew
 
 log = logging.getLogger("passerelle")
 
@@ -43,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Passerelle cannot start: the content has problems.", file=sys.stderr)
         for problem in error.problems:
             print("  " + problem.describe(settings.content_dir.parent), file=sys.stderr)
+        return 1
+    except SchemaTooNew as error:  # an older Passerelle on an upgraded database
+        print(f"Passerelle cannot start: {error}.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

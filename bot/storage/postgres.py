@@ -30,6 +30,7 @@ from bot.domain.errors import StorageUnavailable
 from bot.domain.followup import OutboxItem
 from bot.storage.sqlite import SqlStorage, _statements
 from bot.storage.unit_of_work import AfterCommit, Params, Row, Written
+from bot.storage.versions import refuse_newer
 
 log = logging.getLogger(__name__)
 MIGRATIONS = "bot.storage.migrations.postgresql"
@@ -207,6 +208,7 @@ class PostgresStorage(SqlStorage):
                     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
                 current = await connection.fetchval("SELECT MAX(version) FROM schema_version")
                 current = int(current or 0)
+                refuse_newer(current, _migrations())  # no down-migrations: restore a backup
                 for version, script in _migrations():
                     if version <= current:
                         continue

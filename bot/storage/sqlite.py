@@ -35,6 +35,7 @@ from bot.storage.unit_of_work import (
     utc_text,
     utc_text_or_none,
 )
+from bot.storage.versions import refuse_newer
 
 MIGRATIONS = "bot.storage.migrations"
 # Who answers a person is the state of their open ticket, never a second copy of it:
@@ -694,6 +695,7 @@ class SqliteStorage(SqlStorage):
         """Apply every migration newer than the file's version; return the new version."""
         row = await self._c.row("PRAGMA user_version")
         current = int(row[0]) if row else 0
+        refuse_newer(current, _migrations())  # no down-migrations: restore a backup
         for version, script in _migrations():
             if version <= current:
                 continue

@@ -15,9 +15,14 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.__main__ import main
 from bot.domain.people import Mode, PersonRef
 from bot.domain.tickets import TicketStatus
 from bot.storage.sqlite import SqliteStorage
+from bot.storage.versions import SchemaTooNew
+from tests.databases import fresh_database, on_postgres
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "bot" / "storage" / "migrations"
 UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
@@ -216,3 +221,46 @@ async def every_instant(storage: SqliteStorage) -> list[tuple[str, str, object]]
             for (value,) in await storage.query(f"SELECT {column} FROM {table}"):
                 found.append((table, column, value))
     return found
+
+
+async def test_a_database_newer_than_the_code_is_refused_untouched(tmp_path: Path) -> None:
+    """Going back to an older Passerelle after an upgrade: no down-migrations, so it
+    refuses to run instead of writing old rows into a schema it does not know."""
+    path = tmp_path / "newer.sqlite3"
+    version_4_database(path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {latest_version() + 3:d}")
+    with pytest.raises(SchemaTooNew) as refused:
+        await SqliteStorage.open(path)
+    assert (refused.value.found, refused.value.known) == (latest_version() + 3, latest_version())
+    with sqlite3.connect(path) as db:  # nothing was migrated
+        assert db.execute("PRAGMA user_version").fetchone()[0] == latest_version() + 3
+        assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'inbox'"
+                          ).fetchone()[0] == 0
+
+
+def test_the_command_line_says_so_in_one_sentence(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "newer.sqlite3"
+    version_4_database(path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {latest_version() + 1:d}")
+    monkeypatch.setenv("PASSERELLE_DB", str(path))
+    monkeypatch.delenv("PASSERELLE_DATABASE_URL", raising=False)
+    assert main(["export", "checkins", "--since", "2026-01-01"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("Passerelle cannot start: the database is at schema version")
+    assert "restore the backup" in error and "Traceback" not in error
+
+
+@pytest.mark.skipif(not on_postgres(), reason="runs in the suite's PostgreSQL pass")
+async def test_a_postgres_database_newer_than_the_code_is_refused() -> None:
+    from bot.storage import open_storage
+
+    where = await fresh_database()
+    storage = await open_storage(where)
+    await storage.query("INSERT INTO schema_version (version) VALUES (9999) RETURNING version")
+    await storage.close()
+    with pytest.raises(SchemaTooNew):
+        await open_storage(where)
