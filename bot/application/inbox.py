@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from bot.application.deliveries import handling
 from bot.application.leases import Leases
@@ -32,6 +33,8 @@ from bot.storage.ports import InboxStore
 log = logging.getLogger(__name__)
 Handler = Callable[[InboxItem], Awaitable[None]]
 MAX_ATTEMPTS = 3  # an update whose handler keeps crashing the process is set aside
+KEEP_HANDLED = timedelta(days=1)  # a handled update's id is remembered this long
+PRUNE_EVERY = 3600.0  # seconds between two prunings of handled rows
 
 
 class InboxProcessor:
@@ -73,10 +76,15 @@ class InboxProcessor:
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`; then lets each lane finish the update it is handling."""
         keeper = asyncio.create_task(self._keep_leases(stop)) if self._leases else None
+        loop = asyncio.get_running_loop()
+        pruned_at = loop.time()
         try:
             while not stop.is_set():
                 self._wake.clear()
                 await self._queue_new()
+                if loop.time() - pruned_at > PRUNE_EVERY:
+                    pruned_at = loop.time()
+                    await self._prune()
                 waiters = [asyncio.ensure_future(stop.wait()),
                            asyncio.ensure_future(self._wake.wait())]
                 await asyncio.wait(waiters, timeout=self._idle_poll,
@@ -157,4 +165,7 @@ class InboxProcessor:
             _done, late = await asyncio.wait(running, timeout=timeout)
             for task in late:
                 task.cancel()
-        await self._storage.prune_inbox(self._channel)
+        await self._prune()
+
+    async def _prune(self) -> None:
+        await self._storage.prune_inbox(self._channel, self._clock.now() - KEEP_HANDLED)

@@ -621,11 +621,14 @@ class SqlStorage:
         await self._c.write("INSERT INTO deliveries (inbox_id, key) VALUES (?, ?)"
                             " ON CONFLICT DO NOTHING", (inbox_id, key))
 
-    async def prune_inbox(self, channel: str) -> int:
-        """Handled rows can go, except the newest (it tells where polling resumes)."""
+    async def prune_inbox(self, channel: str, handled_before: datetime) -> int:
+        """Rows handled before `handled_before` can go, except the newest (it tells where
+        polling resumes). Younger rows stay: an update the platform sends again (our 200
+        to a webhook was lost) is then recognised by its id and not handled twice."""
         written = await self._c.write(
-            "DELETE FROM inbox WHERE channel = ? AND handled_at IS NOT NULL AND id <"
-            " (SELECT MAX(id) FROM inbox WHERE channel = ?)", (channel, channel))
+            "DELETE FROM inbox WHERE channel = ? AND handled_at IS NOT NULL AND handled_at < ?"
+            " AND id < (SELECT MAX(id) FROM inbox WHERE channel = ?)",
+            (channel, utc_text(handled_before), channel))
         return written.rowcount
 
     # -- leases -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.application.deliveries import handling, once, once_in_order
 from bot.application.inbox import InboxProcessor
@@ -60,7 +60,9 @@ async def test_the_journal_goes_with_its_inbox_row() -> None:
     with handling(storage, first):
         await once("reply:0", nothing)
     await storage.update_handled(first, NOW)
-    assert await storage.prune_inbox("telegram") == 1
+    assert await storage.prune_inbox("telegram", NOW) == 0, "handled a moment ago: kept"
+    assert await storage.receive("telegram", [(1, "7000:", "{}")], NOW) == 0, "seen: once"
+    assert await storage.prune_inbox("telegram", NOW + timedelta(days=1)) == 1
     assert [tuple(row) for row in await storage.query("SELECT COUNT(*) FROM deliveries")] == [(0,)]
     await storage.close()
 
