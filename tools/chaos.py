@@ -33,6 +33,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -90,9 +92,26 @@ class Bot:
             self.process.send_signal(signal.SIGKILL)
             await self.process.wait()
 
+    async def started(self, timeout: float = 120) -> None:
+        """Until the process answers on its port (it has built the application and set
+        its signal handlers; a SIGTERM before Python has even started would simply end it)."""
+        url = f"http://127.0.0.1:{self.env['PASSERELLE_WEB_PORT']}/healthz"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with httpx.AsyncClient() as client:
+            while loop.time() < deadline and self.process and self.process.returncode is None:
+                try:
+                    if (await client.get(url, timeout=2)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+
     async def terminate(self) -> int | None:
+        """SIGTERM once the process is running: its exit code (0: a clean stop)."""
         if self.process is None or self.process.returncode is not None:
             return self.process.returncode if self.process else None
+        await self.started()
         self.process.send_signal(signal.SIGTERM)
         try:
             return await asyncio.wait_for(self.process.wait(), timeout=8)
