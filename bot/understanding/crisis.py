@@ -94,6 +94,7 @@ class Pattern:
     source: str
     regex: re.Pattern[str]
     latin: bool  # matched on the skeleton of the message (Latin letters)
+    single: bool = False  # one slot ('!word'): a word that is itself a whole phrase
 
 
 # --- the skeleton for Latin-letter Arabic, Tigrinya and Ukrainian ------------------------
@@ -291,7 +292,8 @@ def _categories(value: object) -> Iterable[tuple[CrisisCategory, list[str]]]:
 
 def _compile(name: str, source: str, latin: bool) -> Pattern | None:
     try:
-        return Pattern(name, source, compile_pattern(source, latin), latin)
+        return Pattern(name, source, compile_pattern(source, latin), latin,
+                       slot_count(source) < 2)
     except (ValueError, re.error) as error:
         log.error("crisis rule %s not usable: %s", name, error)
         return None
@@ -329,6 +331,8 @@ class CrisisDetector:
                     continue
                 form = forms[pattern.latin]
                 for found in pattern.regex.finditer(form):
+                    if pattern.single and pattern.latin and _too_short(found.group()):
+                        continue
                     if not _overlaps(_words(form, found.span()), blocked):
                         return CrisisSignal(category, pattern.name)
         if semantic is not None and semantic >= self.semantic_at:
@@ -349,6 +353,19 @@ class CrisisDetector:
                     if not _overlaps(_words(normal, found.span()), blocked):
                         return CrisisSignal(category, f"semantic+{cue.name}")
         return None
+
+
+MIN_SINGLE_CONSONANTS = 3
+_SKELETON_VOWELS = re.compile("[əaeiouy]")
+
+
+def _too_short(skeleton_text: str) -> bool:
+    """A one-word Latin pattern stands alone only on a skeleton with at least three
+    consonants: shorter ones collide with everyday words. 'ta3ani' ("he stabbed me")
+    and 'tanye' ("another", as in "bidi lugha tanye") are both 'tənə'; 'darabni'
+    ('dərəbnə') keeps its shape. Such short forms must be written as phrases."""
+    letters = _SKELETON_VOWELS.sub("", skeleton_text.replace(" ", ""))
+    return sum(ch.isalpha() for ch in letters) < MIN_SINGLE_CONSONANTS
 
 
 def _words(form: str, span: tuple[int, int]) -> tuple[int, int]:

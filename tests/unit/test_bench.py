@@ -89,3 +89,35 @@ def test_the_fast_bm25_gives_rank_bm25s_scores(bench: ModuleType) -> None:
     for query in ("garantie", "ma caution locative svp", "leefloon", "zzz", "bank bank"):
         grams = bench.grams(query)
         assert fast.get_scores(grams) == pytest.approx(bm25.get_scores(grams))
+
+
+def test_the_second_heldout_split_covers_every_topic_and_maps_out_of_scope(
+        bench: ModuleType) -> None:
+    rows = bench.load_heldout(bench.HELDOUT2)
+    assert {row["lang"] for row in rows} == {"fr", "nl", "ar", "ti", "uk", "en"}
+    assert not any(row["expected"] == "out-of-scope" for row in rows)
+    assert sum(row["expected"] == "none" for row in rows) >= 60
+    assert "held-out-2" in bench.load_sets()
+    crisis = bench.crisis_rows("held-out-2")
+    categories = {row["category"] for row in crisis}
+    assert categories == {"suicide", "medical", "poisoning", "violence", "fire", None}
+
+
+def test_crisis_summary_counts_recall_alarms_and_category(bench: ModuleType) -> None:
+    rows = [
+        {"text": "a", "lang": "fr", "script": "latin", "category": "fire"},      # found, right
+        {"text": "b", "lang": "fr", "script": "latin", "category": "medical"},   # found, wrong
+        {"text": "c", "lang": "fr", "script": "latin", "category": "suicide"},   # missed
+        {"text": "d", "lang": "fr", "script": "latin", "category": None},        # false alarm
+        {"text": "e", "lang": "ar", "script": "arabizi", "category": None},      # quiet
+    ]
+    answers = {"a": "fire", "b": "violence", "c": None, "d": "suicide", "e": None}
+    summary = bench.crisis_summary(answers.get, rows)
+    assert summary["recall"]["all"] == [66.7, 2, 3]
+    assert summary["recall"]["category suicide"] == [0.0, 0, 1]
+    assert summary["false_alarms"]["all"] == [50.0, 1, 2]
+    assert summary["false_alarms"]["ar/arabizi"] == [0.0, 0, 1]
+    assert summary["right_category"] == [50.0, 1, 2]
+    assert summary["missed"] == ["fr/latin/suicide"]
+    lines = bench.crisis_lines({**summary, "missed": []}, show_missed=False)
+    assert not any("suicide," in line for line in lines)

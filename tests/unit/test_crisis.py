@@ -326,3 +326,41 @@ def test_the_model_is_asked_only_when_it_could_matter(detector: CrisisDetector) 
     assert not detector.needs_semantic("je veux me suicider")  # a phrase already decides
     assert not detector.needs_semantic("où est le CPAS ?")  # no danger word at all
     assert detector.needs_semantic("il respire bizarrement")  # a cue word, no phrase
+
+
+# --- short Latin skeletons never decide alone (issue 10, round 2) ---------------------------
+
+@pytest.mark.parametrize("text", [
+    "bidi lugha tanye",          # Levantine Arabizi: "I want another language"
+    "bde lo8a tanya",
+    "marra tanya please",
+    "ya zol ana dayir ashtaghal hina, VDAB wala shunu",  # "wala" (or) is not "wal3a" (lit)
+])
+def test_everyday_arabizi_words_do_not_fire(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None
+
+
+def test_bidi_lugha_tanye_asks_for_another_language(matcher: Matcher) -> None:
+    result = matcher.match("bidi lugha tanye")
+    assert result.crisis is None
+    assert result.topic == "change-language"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("ta3ani b sekkina", CrisisCategory.VIOLENCE),     # the stab is now a phrase
+    ("darabni jouzi", CrisisCategory.VIOLENCE),        # a long one-word pattern still stands
+    ("7basni", CrisisCategory.VIOLENCE),
+    ("fi 7ari2 fl dar", CrisisCategory.FIRE),
+])
+def test_long_or_phrased_arabizi_dangers_still_fire(detector: CrisisDetector, text: str,
+                                                   category: CrisisCategory) -> None:
+    signal = detector.detect(text)
+    assert signal is not None and signal.category == category
+
+
+def test_a_one_word_latin_pattern_needs_three_consonants() -> None:
+    rules = CrisisRules.from_documents({"xx": {"latin": {"violence": ["!ta3ani|darabni"]}}})
+    detector = CrisisDetector(rules)
+    assert detector.detect("tanye") is None         # 'tənə': two consonants
+    assert detector.detect("ta3ani") is None
+    assert detector.detect("darabni") is not None   # 'dərəbnə': four
