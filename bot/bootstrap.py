@@ -86,7 +86,8 @@ async def build(
     engine = Engine(source, storage, catalogs, clock, settings.default_language,
                     followup=followup)
     app = Passerelle(settings, storage, source, catalogs, engine, clock)
-    app.leases = Leases(storage, clock, owner_name(settings.instance, is_postgres(where)))
+    shared = is_postgres(where)  # several processes may share it
+    app.leases = Leases(storage, clock, owner_name(settings.instance, shared), shared=shared)
     app.dispatcher = Dispatcher(storage, clock, app.router, engine.outbox_message, dispatch)
     storage.on_scheduled(app.dispatcher.wake)
     app.jobs = Jobs(app.dispatcher, leases=app.leases)

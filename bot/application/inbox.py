@@ -33,6 +33,7 @@ from bot.storage.ports import InboxStore
 log = logging.getLogger(__name__)
 Handler = Callable[[InboxItem], Awaitable[None]]
 MAX_ATTEMPTS = 3  # an update whose handler keeps crashing the process is set aside
+LANES_PER_PROCESS = 32  # sharing a database: more busy lanes than this are left to others
 KEEP_HANDLED = timedelta(days=1)  # a handled update's id is remembered this long
 PRUNE_EVERY = 3600.0  # seconds between two prunings of handled rows
 
@@ -62,6 +63,12 @@ class InboxProcessor:
 
     def _lease_name(self, lane: str) -> str:
         return f"lane:{self._channel}:{lane}"
+
+    def _busy_enough(self) -> bool:
+        """Sharing the inbox, a process with many busy lanes leaves new ones to the others
+        (otherwise the process that polls, woken first, would take every lane of a burst)."""
+        return self._leases is not None and self._leases.shared \
+            and len(self._lanes) >= LANES_PER_PROCESS
 
     async def _hold(self, lane: str) -> bool:
         """Take or renew the lane's lease (always True when no other process shares)."""
@@ -114,7 +121,8 @@ class InboxProcessor:
         for item in await self._storage.waiting_updates(self._channel):
             if item.id in self._queued or item.lane in elsewhere:
                 continue
-            if item.lane not in self._held and not await self._hold(item.lane):
+            if item.lane not in self._held and (self._busy_enough()
+                                                or not await self._hold(item.lane)):
                 elsewhere.add(item.lane)
                 continue
             self._queued.add(item.id)

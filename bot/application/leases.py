@@ -39,11 +39,12 @@ class Leases:
     """Take, renew and give back named leases for this process."""
 
     def __init__(self, store: LeaseStore, clock: Clock, owner: str,
-                 length: timedelta = LENGTH) -> None:
+                 length: timedelta = LENGTH, shared: bool = True) -> None:
         self._store = store
         self._clock = clock
         self.owner = owner
         self.length = length
+        self.shared = shared  # False: no other process can share the database (SQLite)
 
     async def take(self, name: str, length: timedelta | None = None) -> bool:
         """Hold `name` (again) for `length`; False while another process holds it."""

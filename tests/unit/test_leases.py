@@ -12,6 +12,9 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.application import inbox as inbox_module
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
 from bot.application.leases import Leases, owner_name
@@ -146,5 +149,46 @@ async def test_a_periodic_job_runs_in_one_process_at_a_time(tmp_path: Path) -> N
     stop.set()
     await asyncio.gather(*running)
     assert len(ticks) >= 3 and len(set(ticks)) == 1, ticks
+    await first.close()
+    await second.close()
+
+
+async def test_a_process_with_many_busy_lanes_leaves_new_ones_to_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inbox_module, "LANES_PER_PROCESS", 2)
+    first, second = await two_connections(tmp_path)
+    clock = ManualClock(NOW)
+    release = asyncio.Event()
+    who: dict[str, str] = {}
+
+    def handler(name: str):  # type: ignore[no-untyped-def]
+        async def handle(item: InboxItem) -> None:
+            who[item.lane] = name
+            await release.wait()  # a slow reply: the lane stays busy
+        return handle
+
+    a = InboxProcessor(first, clock, "telegram", handler("a"), idle_poll=0.05,
+                       leases=Leases(first, clock, "a"))
+    stop = asyncio.Event()
+    running = [asyncio.create_task(a.run(stop))]
+    await first.receive("telegram", [(1, "7001:", "{}"), (2, "7002:", "{}")], NOW)
+    a.wake()
+    for _ in range(100):
+        if len(who) == 2:
+            break
+        await asyncio.sleep(0.02)
+    b = InboxProcessor(second, clock, "telegram", handler("b"), idle_poll=0.05,
+                       leases=Leases(second, clock, "b"))
+    running.append(asyncio.create_task(b.run(stop)))
+    await first.receive("telegram", [(3, "7003:", "{}")], NOW)
+    a.wake()
+    for _ in range(100):
+        if len(who) == 3:
+            break
+        await asyncio.sleep(0.02)
+    release.set()
+    stop.set()
+    await asyncio.gather(*running)
+    assert who == {"7001:": "a", "7002:": "a", "7003:": "b"}
     await first.close()
     await second.close()
