@@ -28,6 +28,7 @@ from bot.escalation.service import EscalationService, EscalationSettings
 from bot.followup.schedule import load_plan
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
+from bot.offices.directory import OfficeDirectory
 from bot.storage import is_postgres, open_storage
 from bot.storage.sqlite import SqlStorage
 from bot.understanding.embeddings import Embedder, load_embedder
@@ -85,6 +86,7 @@ async def build(
     followup = FollowupService(storage, clock, load_plan(settings.content_dir))
     engine = Engine(source, storage, catalogs, clock, settings.default_language,
                     followup=followup)
+    engine.offices = office_directory(settings, source)
     app = Passerelle(settings, storage, source, catalogs, engine, clock)
     shared = is_postgres(where)  # several processes may share it
     app.leases = Leases(storage, clock, owner_name(settings.instance, shared), shared=shared)
@@ -105,11 +107,20 @@ def escalation_settings(settings: Settings) -> tuple[OfficeHours, EscalationSett
             EscalationSettings.from_config(escalation if isinstance(escalation, dict) else None))
 
 
+def office_directory(settings: Settings, source: ContentSource) -> OfficeDirectory:
+    """The offices of content/offices/ (reloaded with the content); an office without its
+    own group or hours, or the single implicit office, uses the deployment's."""
+    hours = settings.extra.get("office_hours")
+    return OfficeDirectory(lambda: source.current.library.offices, settings.workers_chat_id,
+                           hours if isinstance(hours, dict) else None)
+
+
 def wire_escalation(app: Passerelle, desk: WorkerDesk) -> EscalationService:
     """Give the engine a way to reach people: tickets through `desk`; the waiting job."""
     hours, options = escalation_settings(app.settings)
     service = EscalationService(app.storage, desk, hours, app.clock, options,
-                                gettext=app.catalogs.get(options.workers_language).gettext)
+                                gettext=app.catalogs.get(options.workers_language).gettext,
+                                hours_of=app.engine.offices.hours_of)
     app.engine.escalation = service
     if app.jobs is not None:
         app.waiting = WaitingTickets(service, app.storage, app.clock)
@@ -118,7 +129,8 @@ def wire_escalation(app: Passerelle, desk: WorkerDesk) -> EscalationService:
 
 
 def telegram_channel(app: Passerelle) -> TelegramChannel:
-    """The Telegram channel, with the workers' forum group when one is configured."""
+    """The Telegram channel, with the workers' forum groups when any is configured
+    (PASSERELLE_WORKERS_CHAT_ID, or the offices' `workers_groups`)."""
     from bot.channels.telegram.adapter import TelegramChannel
     from bot.channels.telegram.deliver import TelegramOutbound
     from bot.channels.telegram.desk import TelegramDesk
@@ -130,11 +142,13 @@ def telegram_channel(app: Passerelle) -> TelegramChannel:
         channel.use_leases(app.leases)
     app.router.register(CHANNEL, TelegramOutbound(channel.sender))
     channel.jobs = app.jobs
-    if app.settings.workers_chat_id is not None:
+    offices = app.engine.offices
+    if offices.all_groups():
         _hours, options = escalation_settings(app.settings)
         desk = TelegramDesk(channel.application.bot, app.settings.workers_chat_id, app.storage,
-                            app.clock, app.catalogs, options.workers_language)
+                            app.clock, app.catalogs, options.workers_language, offices)
         escalation = wire_escalation(app, desk)
-        workers = WorkersDesk(app.engine, escalation, app.engine.followup, app.router)
+        workers = WorkersDesk(app.engine, escalation, app.engine.followup, app.router,
+                              offices)
         channel.workers = WorkersGroup(channel.application.bot, desk, workers)
     return channel

@@ -14,3 +14,13 @@ from tests.factory import CONTENT  # noqa: E402
 def content_source() -> ContentSource:
     """The real content with the real matcher (embeddings cached under var/cache)."""
     return ContentSource(CONTENT, make_embedder(Settings()))
+
+
+@pytest.fixture(scope="session")
+def offices_content(tmp_path_factory: pytest.TempPathFactory) -> ContentSource:
+    """The real content plus the two example offices and their local answer
+    (docs/examples/): content/ linked file by file, offices/ and local/ added."""
+    from tests.factory import with_example_offices
+
+    return ContentSource(with_example_offices(tmp_path_factory.mktemp("offices") / "content"),
+                         make_embedder(Settings()))

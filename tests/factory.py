@@ -51,3 +51,16 @@ def make_content(root: Path, languages: dict[str, dict[str, str]], *,
 def copy_real_content(root: Path) -> Path:
     shutil.copytree(CONTENT, root)
     return root
+
+
+EXAMPLES = REPO / "docs" / "examples"
+
+
+def with_example_offices(root: Path) -> Path:
+    """`content/` (linked, not copied) with docs/examples' offices and local answers."""
+    root.mkdir(parents=True)
+    for entry in CONTENT.iterdir():
+        (root / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    shutil.copytree(EXAMPLES / "offices", root / "offices")
+    shutil.copytree(EXAMPLES / "local", root / "local")
+    return root

@@ -31,6 +31,7 @@ from bot.followup.appointments import parse_appointment
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import noop as _noop
 from bot.i18n.locale import format_moment
+from bot.offices.directory import OfficeDirectory
 
 log = logging.getLogger(__name__)
 COMMANDS = ("close", "note", "template", "lang", "urgent", "appointment", "checkins",
@@ -62,6 +63,7 @@ class WorkerEvent:
     thread: str | None  # the newcomer's thread, None outside any (the general topic)
     text: str  # the message, or the command line with its arguments ("/close")
     message_ref: str | None = None  # the platform's id of the worker's message
+    group: str | None = None  # the workers' group it came from (None: the only one)
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -74,7 +76,9 @@ def parse_command(text: str) -> tuple[str, str] | None:
 
 class WorkersDesk:
     def __init__(self, engine: Engine, escalation: EscalationService,
-                 followup: FollowupService | None, router: Router) -> None:
+                 followup: FollowupService | None, router: Router,
+                 offices: OfficeDirectory | None = None) -> None:
+        self._offices = offices  # None: one office, one group (no office to check)
         self._engine = engine
         self._escalation = escalation
         self._followup = followup
@@ -89,12 +93,16 @@ class WorkersDesk:
         if command is not None and command[0] in {"enrol", "enroll"}:
             return await self._enrol(event, command[1])
         if command is not None and command[0] == "followups":
-            return await self._followups()
+            return await self._followups(event.group)
         if event.thread is None:
             return []
-        ticket, person = await self._escalation.for_thread(event.thread)
+        ticket, person = await self._escalation.for_thread(event.thread, event.group,
+                                                           self._default_group())
         if person is None:
             return []
+        if not self._serves(event.group, person):
+            log.warning("a worker's message about a person of another office refused")
+            return [self._say(_noop("This person belongs to another office: not allowed."))]
         if command is not None:
             return await self._command(event, command[0], command[1], ticket, person)
         if ticket is None:
@@ -124,7 +132,7 @@ class WorkersDesk:
             await self._escalation.make_urgent(ticket, person, _noop("marked by a worker"))
             return []
         if command == "template":
-            reply = self._engine.template(argument, language)
+            reply = self._engine.template(argument, language, person)
             if reply is None:
                 return [self._say(_noop("Unknown template. Use a topic id, for example "
                                         "/template rental-deposit"))]
@@ -176,9 +184,11 @@ class WorkersDesk:
         return [DeskAction(ActionKind.SAY, f"📅 #{appointment.id} " + self._(
             "Appointment saved. Messages planned: {when}").format(when=when))]
 
-    async def _followups(self) -> list[DeskAction]:
-        """Who is due, overdue, or asked for help."""
+    async def _followups(self, group: str | None = None) -> list[DeskAction]:
+        """Who is due, overdue, or asked for help (only the people of this group's office)."""
         rows = await self._followup.overview() if self._followup else []
+        if self._offices is not None and group is not None:
+            rows = [row for row in rows if self._serves(group, await self._person(row[0]))]
         if not rows:
             return [self._say(_noop("No participants are followed up."))]
         overdue_label, answer_label = self._("overdue"), self._("last answer")
@@ -203,6 +213,9 @@ class WorkersDesk:
             return []
         worker = parts[1] if len(parts) > 1 else (event.worker or None)
         office = parts[2] if len(parts) > 2 else None
+        if self._offices is not None and event.group is not None:  # only their own office
+            own = [o.id for o in self._offices.offices_of_group(int(event.group))]
+            office = office if office in own else (own[0] if own else office)
         token = await self._followup.create_token(end, worker, office)
         return [DeskAction(ActionKind.ENROL_LINK, token=token)]
 
@@ -212,16 +225,39 @@ class WorkersDesk:
 
     # -- buttons ---------------------------------------------------------------------------
 
-    async def ticket_in_thread(self, raw_id: str, thread: str | None) -> Ticket | None:
-        """A button's ticket, only if it belongs to the thread it was pressed in (forged
-        callback data cannot reach another person's ticket)."""
+    async def ticket_in_thread(self, raw_id: str, thread: str | None,
+                               group: str | None = None) -> Ticket | None:
+        """A button's ticket, only if it belongs to the thread (of the group) it was
+        pressed in and to that group's office: forged callback data cannot reach another
+        person's ticket, nor a worker of one office another office's."""
         ticket_id = number(raw_id)
         if ticket_id is None:
             return None
         ticket = await self._escalation.ticket(ticket_id)
         if ticket is None or thread is None:
             return None
-        return ticket if await self._escalation.thread_of(ticket) == thread else None
+        if group is None:
+            return ticket if await self._escalation.thread_of(ticket) == thread else None
+        where = await self._escalation.thread_and_group(ticket)
+        if where is None or where[0] != thread or (where[1] or self._default_group()) != group:
+            return None
+        person = await self._person(ticket.person_id)
+        return ticket if self._serves(group, person) else None
+
+    # -- offices -----------------------------------------------------------------------------
+
+    def _default_group(self) -> str | None:
+        default = self._offices.default_group if self._offices is not None else None
+        return None if default is None else str(default)
+
+    def _serves(self, group: str | None, person: Person | None) -> bool:
+        """Workers of `group` act only for people of their office."""
+        if self._offices is None or group is None:
+            return person is not None
+        return person is not None and self._offices.serves(int(group), person)
+
+    async def _person(self, person_id: int) -> Person | None:
+        return await self._escalation.person(person_id)
 
     async def claim(self, ticket_id: int, worker: str) -> list[DeskAction]:
         name = self._escalation.signature(worker)

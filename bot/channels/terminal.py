@@ -40,7 +40,7 @@ class ConsoleDesk:
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
         self._out.write(f"    [to the workers, request #{ticket.id}] {message_ref}\n")
 
-    async def forget(self, person: Person, thread: str) -> None:
+    async def forget(self, person: Person, thread: str, group: str | None = None) -> None:
         self._out.write("    [to the workers] a person asked to be forgotten: topic removed\n")
 
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:

@@ -7,11 +7,12 @@ chain (ti → en → fr) and whether a translation is older than its French sour
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from bot.content.model import SOURCE_LANGUAGE, GlossaryEntry, Language, Topic, TopicCatalogue
+from bot.offices.model import Offices
 
 
 def source_hash(topic: Topic) -> str:
@@ -45,11 +46,17 @@ class ContentLibrary:
     version: str
     pictogram_emoji: dict[str, str]
     out_of_scope: tuple[str, ...] = ()
+    offices: Offices = field(default_factory=Offices)
+    # (office, lang, topic id) → the answer as an office's people see it (content/local/)
+    local: dict[tuple[str, str, str], Topic] = field(default_factory=dict)
+    local_written: tuple[Topic, ...] = ()  # the local files as written, for the linter
 
-    def served(self, lang: str, topic_id: str) -> ServedTopic | None:
-        """The topic in `lang`, else along the language's fallback chain."""
+    def served(self, lang: str, topic_id: str, office: str | None = None) -> ServedTopic | None:
+        """The topic in `lang`, else along the language's fallback chain; in each language
+        the office's local answer first, when `office` has one."""
         for candidate in self.chain(lang):
-            topic = self.topics.get((candidate, topic_id))
+            topic = self.local.get((office, candidate, topic_id)) if office else None
+            topic = topic or self.topics.get((candidate, topic_id))
             if topic is not None:
                 return ServedTopic(topic=topic, requested_lang=lang)
         return None

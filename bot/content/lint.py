@@ -15,6 +15,7 @@ import pyphen
 from bot.clock import Clock, SystemClock
 from bot.content.evidence import evidence_problems
 from bot.content.library import ContentLibrary
+from bot.content.local import local_gaps
 from bot.content.model import SOURCE_LANGUAGE, Problem, Topic
 from bot.content.sentences import count_words, split_sentences
 
@@ -50,7 +51,7 @@ def lint(library: ContentLibrary, clock: Clock | None = None) -> list[Problem]:
     the real date by default.
     """
     problems: list[Problem] = []
-    for topic in library.topics.values():
+    for topic in (*library.topics.values(), *library.local_written):  # local answers too
         problems.extend(_lint_topic(library, topic))
     today: date = (clock or SystemClock()).now().date()
     problems.extend(evidence_problems(library, today))
@@ -183,6 +184,8 @@ def translation_problems(library: ContentLibrary) -> list[Problem]:
                                     "this translation does not say which French version it "
                                     "comes from", f"run: passerelle content stamp --lang {code} "
                                     f"{topic_id}", "warning"))
+    problems.extend(local_gaps(library.offices, library.local_written,
+                               tuple(library.languages)))
     return problems
 
 

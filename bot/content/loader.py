@@ -19,6 +19,7 @@ from babel import Locale, UnknownLocaleError
 
 from bot.content.evidence import parse_evidence, states_facts
 from bot.content.library import ContentLibrary
+from bot.content.local import load_local
 from bot.content.model import (
     FUNCTIONS,
     SOURCE_LANGUAGE,
@@ -28,6 +29,7 @@ from bot.content.model import (
     Topic,
     TopicCatalogue,
 )
+from bot.offices.loader import load_offices
 
 NOT_UTF8 = "the file is not saved as UTF-8 text"
 SAVE_AS_UTF8 = "save it again as UTF-8 (in most editors: Save as, Encoding: UTF-8)"
@@ -47,6 +49,7 @@ KNOWN = {
     "evidence",
     "translated_from",
 }
+NOT_LANGUAGES = {"pictograms", "offices", "local"}  # folders of content/ that hold no language
 
 
 def load_content(root: Path) -> tuple[ContentLibrary, list[Problem]]:
@@ -57,7 +60,7 @@ def load_content(root: Path) -> tuple[ContentLibrary, list[Problem]]:
     languages: dict[str, Language] = {}
     topics: dict[tuple[str, str], Topic] = {}
     glossaries: dict[str, dict[str, GlossaryEntry]] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "pictograms"):
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in NOT_LANGUAGES):
         language = _load_language(folder, problems)
         if language is None:
             continue
@@ -71,6 +74,9 @@ def load_content(root: Path) -> tuple[ContentLibrary, list[Problem]]:
         french = topics.get((SOURCE_LANGUAGE, topic.id))
         if topic.lang != SOURCE_LANGUAGE and french is not None:
             topics[key] = replace(topic, shared_evidence=french.evidence)
+    offices = load_offices(root / "offices", languages, catalogue.all_ids, problems)
+    local, local_written = load_local(root / "local", topics, offices, catalogue, _load_topic,
+                                      problems)
     library = ContentLibrary(
         root=root,
         catalogue=catalogue,
@@ -81,6 +87,9 @@ def load_content(root: Path) -> tuple[ContentLibrary, list[Problem]]:
         version=content_version(root),
         pictogram_emoji=emoji,
         out_of_scope=_load_out_of_scope(root / OUT_OF_SCOPE_FILE, problems),
+        offices=offices,
+        local=local,
+        local_written=local_written,
     )
     problems.extend(_cross_check(library))
     return library, problems
@@ -208,7 +217,8 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 
 
 def _load_topic(
-    path: Path, lang: str, catalogue: TopicCatalogue, problems: list[Problem]
+    path: Path, lang: str, catalogue: TopicCatalogue, problems: list[Problem],
+    required: tuple[str, ...] = REQUIRED,
 ) -> Topic | None:
     try:
         text = path.read_text(encoding="utf-8")
@@ -235,7 +245,7 @@ def _load_topic(
     def where(field_name: str) -> int:
         return _line_of(path, f"{field_name}:")
 
-    for name in REQUIRED:
+    for name in required:
         if not meta.get(name):
             problems.append(Problem(path, 2, f"the field '{name}' is missing or empty",
                                     "see docs/content-format.md for every field"))

@@ -16,6 +16,7 @@ from bot.conversation.danger import crisis_anywhere, crisis_beyond
 from bot.conversation.escalation_flow import EscalationFlow
 from bot.conversation.flow import Context, Result
 from bot.conversation.followup_flow import FollowupFlow
+from bot.conversation.office_flow import LINK_PREFIX, PENDING, OfficeFlow
 from bot.conversation.privacy import my_data_text
 from bot.conversation.replies import Gettext, Replies
 from bot.domain.actions import Act, Action, encode, parse
@@ -29,6 +30,7 @@ from bot.domain.tickets import Ticket, TicketSource
 from bot.escalation.service import EscalationService
 from bot.followup.service import FollowupService
 from bot.i18n.catalogs import Catalogs
+from bot.offices.directory import OfficeDirectory
 from bot.storage.ports import Storage
 from bot.understanding.crisis import is_crisis_reply
 from bot.understanding.matcher import CHANGE_LANGUAGE, CRISIS, MatchResult
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 ButtonHandler = Callable[[Action, Person, str], Awaitable[Result | None]]
 
 COMMANDS = ("start", "menu", "language", "person", "checkins", "stop", "about", "help",
-            "mydata", "forget", "privacy")
+            "mydata", "forget", "privacy", "office")
 LONG_MESSAGE = 600
 FAILURES_BEFORE_OFFER = 2
 SCRIPT_LANGUAGE = {"arabic": "ar", "ethiopic": "ti", "cyrillic": "uk"}
@@ -63,9 +65,11 @@ class Engine:
         self._default_language = default_language
         self.replies = Replies(content, catalogs, default_language)
         self._context = Context(self.replies, storage, clock, default_language,
-                                escalation, followup)
+                                escalation, followup,
+                                OfficeDirectory(lambda: content.current.library.offices))
         self.tickets = EscalationFlow(self._context, self)
         self.follow = FollowupFlow(self._context, self.tickets)
+        self.office = OfficeFlow(self._context)
         self._buttons = self._button_table()
 
     @property
@@ -84,6 +88,15 @@ class Engine:
     def followup(self, service: FollowupService | None) -> None:
         self._context.followup = service
 
+    @property
+    def offices(self) -> OfficeDirectory:
+        """The deployment's offices (bootstrap adds the configured workers' group, hours)."""
+        return self.office.offices
+
+    @offices.setter
+    def offices(self, directory: OfficeDirectory) -> None:
+        self._context.offices = directory
+
     # -- entry point ----------------------------------------------------------------------
 
     async def handle(self, event: Event) -> list[Reply]:
@@ -96,6 +109,8 @@ class Engine:
                 person = await self._storage.person(event.ref, self._clock.now())
                 language = person.language or self._guess_language(event)
                 person = replace(person, last_seen_at=self._clock.now())
+                if event.office is not None:  # the web point's /o/<office>/
+                    person = self.office.set(event.office, person) or person
                 replies, person = await self._dispatch(event, person, language)
                 if person.id >= 0:
                     await self._storage.save_person(person)
@@ -149,14 +164,21 @@ class Engine:
         _ = self.replies.gettext(language)
         command = event.command
         person = replace(person, language=language, pending=None)
+        if command == "start" and event.text.strip().startswith(LINK_PREFIX):
+            person = self.office.from_link(event.text.strip(), person) or person
+            return [self.replies.greeting(language),
+                    self._language_picker(person, language)], person
         if command == "start" and self.followup is not None:
             if event.text.strip():
-                return await self.follow.redeem(event.text.strip(), person, language)
+                return await self._redeem(event.text.strip(), person, language)
             participant = await self.followup.participant(person.id)
             if participant is not None and participant.consented and participant.stopped:
                 return await self.follow.consented(person, language, resumed=True)
         if command == "start":
-            return [self.replies.greeting(language), self.replies.language_picker(language)], person
+            return [self.replies.greeting(language),
+                    self._language_picker(person, language)], person
+        if command == "office":
+            return self.office.ask(person, language)
         if command == "stop":
             return await self.follow.stop_checkins(person, language)
         if command == "checkins":
@@ -164,7 +186,7 @@ class Engine:
         if command == "menu":
             return [self.replies.main_menu(language)], person
         if command == "language":
-            return [self.replies.language_picker(language)], person
+            return [self._language_picker(person, language)], person
         if command == "person":
             return await self.tickets.person_requested(person, language, TicketSource.REQUEST)
         if command in {"about", "privacy"}:
@@ -187,8 +209,10 @@ class Engine:
         if action is not None and action.kind is Act.LANG and action.arg(0) in library.languages:
             code = action.arg(0)
             person = replace(person, language=code, pending=None)
-            return [self.replies.language_set(code), self.replies.main_menu(code)], person
+            return self._language_chosen(person, code)
         person = replace(person, language=language)
+        if person.pending == PENDING:  # another button than an office: asked once only
+            person = replace(person, pending=None)
         handler = self._buttons.get(action.kind) if action is not None else None
         if action is not None and handler is not None:
             result = await handler(action, person, language)
@@ -211,6 +235,7 @@ class Engine:
             Act.FEEDBACK: lambda a, p, lang: self._feedback(a.value, p, lang),
             Act.GLOSSARY: self._glossary_button,
             Act.FORGET: lambda a, p, lang: self._forget(a.arg(0), p, lang),
+            Act.OFFICE: self._office_button,
         }
 
     async def _menu_button(self, action: Action, person: Person, language: str) -> Result:
@@ -243,7 +268,31 @@ class Engine:
         return [self.replies.text(language, text, self.replies.menu_row(language))], person
 
     async def _languages_button(self, action: Action, person: Person, language: str) -> Result:
-        return [self.replies.language_picker(language)], person
+        return [self._language_picker(person, language)], person
+
+    async def _office_button(self, action: Action, person: Person,
+                             language: str) -> Result | None:
+        if not action.arg(0):
+            return self.office.ask(person, language)
+        return self.office.choose(action.arg(0), person, language)
+
+    def _language_picker(self, person: Person, language: str) -> Reply:
+        return self.replies.language_picker(language, self.office.offered(person))
+
+    def _language_chosen(self, person: Person, code: str) -> Result:
+        """The language is set; then the office question, once, when there are several."""
+        asked = self.office.ask_once(person, code)
+        if asked is not None:
+            return [self.replies.language_set(code), *asked[0]], asked[1]
+        return [self.replies.language_set(code), self.replies.main_menu(code)], person
+
+    async def _redeem(self, token: str, person: Person, language: str) -> Result:
+        """An enrolment link: the person also joins the office the worker enrolled them in."""
+        replies, person = await self.follow.redeem(token, person, language)
+        participant = await self.followup.participant(person.id) if self.followup else None
+        if participant is not None and participant.office:
+            person = self.office.set(participant.office, person) or person
+        return replies, person
 
     async def _glossary_button(self, action: Action, person: Person, language: str) -> Result:
         return [self.replies.glossary(action.arg(0), language)], person
@@ -291,14 +340,18 @@ class Engine:
         person = replace(person, language=language)
         if not text.strip():
             return [self.replies.main_menu(language)], person
+        by_postcode = self.office.typed(text, person, language)
+        if by_postcode is not None:
+            return by_postcode
+        if person.pending == PENDING:  # a question instead of an office: asked once only
+            person = replace(person, pending=None)
         if len(text) > LONG_MESSAGE:
             note = _("Your message is long. I understand short questions best. "
                      "Please write your question in a few words, or talk to a person.")
             return [self.replies.text(language, note, self.replies.menu_row(language))], person
         if result.topic == CHANGE_LANGUAGE and result.language:
             person = replace(person, language=result.language, pending=None, failed_matches=0)
-            chosen = result.language
-            return [self.replies.language_set(chosen), self.replies.main_menu(chosen)], person
+            return self._language_chosen(person, result.language)
         if result.topic is not None:
             person = replace(person, failed_matches=0)
             answered, person = await self._answer_or_function(result.topic, person, language)
@@ -328,17 +381,19 @@ class Engine:
         if topic_id == "talk-to-a-person":
             return await self.tickets.person_requested(person, language, TicketSource.REQUEST)
         if topic_id == CHANGE_LANGUAGE:
-            return [self.replies.language_picker(language)], person
+            return [self._language_picker(person, language)], person
         if topic_id == "main-menu":
             return [self.replies.main_menu(language)], person
         if topic_id == "delete-my-data":
             confirm = self.replies.confirm_forget(language)
             return [confirm], replace(person, pending="confirm-delete")
-        served = self.replies.snapshot.library.served(language, topic_id)
+        office = self.office.office_id(person)
+        served = self.replies.snapshot.library.served(language, topic_id, office)
         if served is None or served.topic.is_function:
             return [self.replies.main_menu(language)], person
         await self._storage.record_view(person.id, topic_id, served.topic.lang, self._clock.now())
-        return [self.replies.answer(served, language)], person
+        details = self.office.answer_lines(topic_id, person, language)
+        return [self.replies.answer(served, language, details)], person
 
     def _my_data(self, data: StoredData, language: str) -> Reply:
         """Exactly what the database holds about the person, in plain words."""
@@ -368,8 +423,13 @@ class Engine:
     def still_waiting(self, language: str) -> list[Reply]:
         return self.replies.still_waiting(language)
 
-    def template(self, topic_id: str, language: str) -> Reply | None:
-        return self.replies.template(topic_id, language)
+    def template(self, topic_id: str, language: str,
+                 person: Person | None = None) -> Reply | None:
+        """A worker's /template: with the person's office's local answer and details."""
+        if person is None:
+            return self.replies.template(topic_id, language)
+        return self.replies.template(topic_id, language, self.office.office_id(person),
+                                     self.office.answer_lines(topic_id, person, language))
 
     def command_descriptions(self, language: str) -> list[tuple[str, str]]:
         return self.replies.command_descriptions(language)

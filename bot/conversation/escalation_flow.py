@@ -71,7 +71,8 @@ class EscalationFlow(Part):
         if action is not None and action.kind is Act.ABOUT:
             about = action.arg(0) or None
             await escalation.answer_about(ticket, person, None if about == "skip" else about)
-            return [self.replies.ticket_confirmation(language, self.expected_answer())], person
+            expected = self.expected_answer(person)
+            return [self.replies.ticket_confirmation(language, expected)], person
         if event.kind is EventKind.COMMAND or event.kind is EventKind.BUTTON:
             if event.command == "person" or (action is not None and action.kind is Act.PERSON):
                 return await self.person_requested(person, language, TicketSource.REQUEST)
@@ -82,12 +83,14 @@ class EscalationFlow(Part):
             return [], person
         if ticket.asking:
             await escalation.answer_about(ticket, person, "own-words", event.message_ref)
-            return [self.replies.ticket_confirmation(language, self.expected_answer())], person
+            expected = self.expected_answer(person)
+            return [self.replies.ticket_confirmation(language, expected)], person
         await escalation.relay(ticket, person, event.message_ref)
         return [], person
 
-    def expected_answer(self) -> datetime | None:
-        return self.escalation.expected_answer() if self.escalation else None
+    def expected_answer(self, person: Person | None = None) -> datetime | None:
+        """When the person's office next answers (None: open now)."""
+        return self.escalation.expected_answer(person) if self.escalation else None
 
     async def satisfaction(
         self, value: str, person: Person, language: str

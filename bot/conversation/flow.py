@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.conversation.replies import Replies
     from bot.escalation.service import EscalationService
     from bot.followup.service import FollowupService
+    from bot.offices.directory import OfficeDirectory
     from bot.storage.ports import Storage
 
 Result = tuple[list[Reply], Person]
@@ -30,6 +31,7 @@ class Context:
     default_language: str
     escalation: EscalationService | None = None
     followup: FollowupService | None = None
+    offices: OfficeDirectory | None = None
 
 
 class Part:

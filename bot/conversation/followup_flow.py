@@ -179,7 +179,7 @@ class FollowupFlow(Part):
             if ticket is not None and ticket.asking:
                 await self.escalation.answer_about(ticket, person, f"check-in {checkin.key}: "
                                                    "needs help now")
-                expected = self._tickets.expected_answer()
+                expected = self._tickets.expected_answer(person)
                 return [self.replies.ticket_confirmation(language, expected)], person
             return replies, person
         if answer in {"question", "help"}:

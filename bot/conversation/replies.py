@@ -113,12 +113,14 @@ class Replies:
         return [self.text(language, "⏳ " + text, self.leave_row(language))]
 
 
-    def template(self, topic_id: str, language: str) -> Reply | None:
-        """A prepared answer from the content, in the person's language (worker /template)."""
-        served = self.snapshot.library.served(language, topic_id)
+    def template(self, topic_id: str, language: str, office: str | None = None,
+                 details: tuple[str, ...] | list[str] = ()) -> Reply | None:
+        """A prepared answer from the content, in the person's language (worker /template),
+        with the person's office's local answer and details."""
+        served = self.snapshot.library.served(language, topic_id, office)
         if served is None or served.topic.is_function:
             return None
-        return self.answer(served, language)
+        return self.answer(served, language, details)
 
 
     def title(self, topic_id: str, language: str) -> str:
@@ -154,10 +156,12 @@ class Replies:
         return self.text(language, text)
 
 
-    def language_picker(self, language: str) -> Reply:
+    def language_picker(self, language: str, offered: tuple[str, ...] = ()) -> Reply:
+        """Every language, or those the person's office `offered` (and their current one)."""
         _ = self.gettext(language)
         library = self.snapshot.library
-        ordered = sorted(library.languages, key=lambda code: (code != language, code))
+        codes = [c for c in library.languages if not offered or c in offered or c == language]
+        ordered = sorted(codes, key=lambda code: (code != language, code))
         buttons = tuple(
             (Button(("✓ " if code == language else "") + native_name(code),
                     encode(Act.LANG, code)),)
@@ -196,6 +200,8 @@ class Replies:
               for theme in THEMES if theme in self.snapshot.library.catalogue.themes),
             (Button("💬 " + _("Talk to a person"), encode(Act.PERSON)),
              Button("🌐 " + _("Language"), encode(Act.LANGUAGES))),
+            *(((Button("🏢 " + _("Office"), encode(Act.OFFICE)),),)
+              if self.snapshot.library.offices.several else ()),
         )
         text = _("What is your question about? Choose a theme, or type your question.")
         return self.text(language, text, buttons)
@@ -219,7 +225,9 @@ class Replies:
         return Button(f"{emoji} {served.topic.title}".strip(), encode(Act.TOPIC, served.topic.id))
 
 
-    def answer(self, served: ServedTopic, language: str) -> Reply:
+    def answer(self, served: ServedTopic, language: str,
+               office: tuple[str, ...] | list[str] = ()) -> Reply:
+        """`office`: the person's office details shown under the answer (hours, address)."""
         _ = self.gettext(language)
         library = self.snapshot.library
         topic = served.topic
@@ -250,6 +258,7 @@ class Replies:
             "source_label": _("Official source"),
             "helped": _("Did this help?"),
             "notices": notices,
+            "office": list(office),
         }
         return Reply("answer", topic.lang if served.is_fallback else language, context,
                      topic.pictogram or None, tuple(buttons))
@@ -376,6 +385,8 @@ class Replies:
             ("language", _("Change language")),
             ("person", _("Talk to a person")),
             ("checkins", _("My check-ins")),
+            *((("office", _("Choose my office")),) if self.snapshot.library.offices.several
+              else ()),
             ("stop", _("Stop check-ins")),
             ("about", _("About Passerelle")),
             ("help", _("Help")),

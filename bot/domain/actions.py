@@ -31,6 +31,7 @@ class Act(StrEnum):
     CHECKIN = "ci"  # ci:<outbox item>:<question>:<answer>
     APPOINTMENT = "appt"  # appt:<id>:<yes|no>
     FORGET = "forget"  # forget:<yes|no>
+    OFFICE = "office"  # office[:<id>]: the office picker, or choosing an office
 
 
 @dataclass(frozen=True)

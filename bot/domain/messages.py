@@ -31,6 +31,7 @@ class Event:
     media: str = ""
     language_hint: str | None = None
     message_ref: str | None = None  # the channel's id of the message, to relay it
+    office: str | None = None  # an office the channel knows the person came for (web URL)
 
 
 @dataclass(frozen=True)

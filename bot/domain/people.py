@@ -1,7 +1,7 @@
 """What Passerelle remembers about a person: the minimum to hold a conversation.
 
 No name, no phone number, no message text: a channel address (the chat id), the chosen
-language, where the conversation stands, and timestamps.
+language, their office, where the conversation stands, and timestamps.
 """
 
 from __future__ import annotations
@@ -38,3 +38,4 @@ class Person:
     pending: str | None
     created_at: datetime
     last_seen_at: datetime
+    office: str | None = None  # the office (CPAS/OCMW) they belong to; None: not chosen

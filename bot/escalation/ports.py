@@ -32,6 +32,7 @@ class WorkerDesk(Protocol):
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         """An information line for the workers in the person's thread."""
 
-    async def forget(self, person: Person, thread: str) -> None:
+    async def forget(self, person: Person, thread: str, group: str | None = None) -> None:
         """The person asked to be forgotten: remove their thread and what it holds (the
-        thread id is given: by then the person's rows are gone)."""
+        thread id is given: by then the person's rows are gone). `group` is the thread's
+        workers' group when there are several (only given then)."""

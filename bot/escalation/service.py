@@ -59,10 +59,14 @@ class EscalationService:
         self, storage: Storage, desk: WorkerDesk, office_hours: OfficeHours, clock: Clock,
         settings: EscalationSettings | None = None,
         gettext: Callable[[str], str] | None = None,
+        hours_of: Callable[[Person | None], OfficeHours] | None = None,
     ) -> None:
         self._storage = storage
         self._desk = desk
         self.office_hours = office_hours
+        # each person's office has its own hours and closed days (bot.offices)
+        self.hours_of: Callable[[Person | None], OfficeHours] = hours_of or (
+            lambda _person: self.office_hours)
         self._clock = clock
         self.settings = settings or EscalationSettings()
         self._gettext: Callable[[str], str] = gettext or (lambda text: text)
@@ -136,9 +140,19 @@ class EscalationService:
     async def thread_of(self, ticket: Ticket) -> str | None:
         return await self._storage.thread_of(ticket.person_id)
 
-    async def for_thread(self, thread_id: str) -> tuple[Ticket | None, Person | None]:
-        """The person whose thread this is, and their open ticket (if any)."""
-        person_id = await self._storage.person_of_thread(thread_id)
+    async def thread_and_group(self, ticket: Ticket) -> tuple[str, str | None] | None:
+        """The ticket's person's thread and its workers' group (None: the single one)."""
+        return await self._storage.thread_group(ticket.person_id)
+
+    async def person(self, person_id: int) -> Person | None:
+        return await self._storage.person_by_id(person_id)
+
+    async def for_thread(self, thread_id: str, group: str | None = None,
+                         default_group: str | None = None,
+                         ) -> tuple[Ticket | None, Person | None]:
+        """The person whose thread this is (in `group`: topic ids repeat across groups),
+        and their open ticket (if any)."""
+        person_id = await self._storage.person_of_thread(thread_id, group, default_group)
         if person_id is None:
             return None, None
         person = await self._storage.person_by_id(person_id)
@@ -184,9 +198,13 @@ class EscalationService:
         The thread id is read now (the row is about to go) and the topic deleted after
         the commit; if the process dies in between, the topic stays and is listed in the log.
         """
-        thread = await self._storage.thread_of(person.id)
-        if thread is not None:
-            await self._effect(lambda: self._desk.forget(person, thread))
+        where = await self._storage.thread_group(person.id)
+        if where is not None:
+            thread, group = where
+            if group is None:
+                await self._effect(lambda: self._desk.forget(person, thread))
+            else:  # in one office's group among several
+                await self._effect(lambda: self._desk.forget(person, thread, group=group))
 
     async def tell_workers(self, person: Person, text: str) -> None:
         """A line in the person's thread, outside any ticket (e.g. appointment answers)."""
@@ -202,11 +220,10 @@ class EscalationService:
     async def waiting_too_long(self) -> list[tuple[Ticket, Person, str]]:
         """Tickets to re-announce ('workers') or whose person to reassure ('person').
 
-        Only time within office hours counts, so nothing is re-announced at night.
+        Only time within the person's office hours counts, so nothing is re-announced at
+        night or on the office's closed days.
         """
         now = self._clock.now()
-        if not self.office_hours.is_open(now):
-            return []
         due: list[tuple[Ticket, Person, str]] = []
         for ticket in await self._storage.open_tickets():
             if ticket.status is not TicketStatus.OPEN or ticket.person_blocked:
@@ -218,11 +235,12 @@ class EscalationService:
     async def _check_waiting(self, ticket: Ticket,
                              now: datetime) -> list[tuple[Ticket, Person, str]]:
         person = await self._storage.person_by_id(ticket.person_id)
-        if person is None:
+        hours = self.hours_of(person)
+        if person is None or not hours.is_open(now):
             return []
         due: list[tuple[Ticket, Person, str]] = []
         since = max(ticket.announced_at or ticket.created_at,
-                    self.office_hours.next_opening(ticket.created_at))
+                    hours.next_opening(ticket.created_at))
         if (now - since >= self.settings.reannounce_after
                 and await self._storage.ticket_announced(ticket.id, now, False)):
             ticket = replace(ticket, announced_at=now)
@@ -231,17 +249,18 @@ class EscalationService:
             announced = ticket
             await self._effect(lambda: self._desk.announce(announced, person, brief))  # a job
             due.append((ticket, person, "workers"))
-        told = ticket.person_told_at or self.office_hours.next_opening(ticket.created_at)
+        told = ticket.person_told_at or hours.next_opening(ticket.created_at)
         if (now - told >= self.settings.tell_person_after
                 and await self._storage.ticket_person_told(ticket.id, now)):
             ticket = replace(ticket, person_told_at=now)
             due.append((ticket, person, "person"))
         return due
 
-    def expected_answer(self) -> datetime | None:
-        """None while the office is open; else when a worker will next be in."""
+    def expected_answer(self, person: Person | None = None) -> datetime | None:
+        """None while the person's office is open; else when a worker will next be in."""
         now = self._clock.now()
-        return None if self.office_hours.is_open(now) else self.office_hours.next_opening(now)
+        hours = self.hours_of(person)
+        return None if hours.is_open(now) else hours.next_opening(now)
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -36,3 +36,10 @@ def format_moment(moment: datetime, code: str) -> str:
     local = moment.astimezone(BRUSSELS)
     day = format_skeleton("yMMMEd", local, tzinfo=BRUSSELS, locale=code)
     return f"{day}, {format_skeleton('Hm', local, tzinfo=BRUSSELS, locale=code)}"
+
+
+def weekday_name(index: int, code: str) -> str:
+    """Monday is 0: 'lundi', 'maandag', 'الاثنين' (CLDR's wide stand-alone names)."""
+    from babel.dates import get_day_names
+
+    return str(get_day_names("wide", context="stand-alone", locale=code)[index])

@@ -88,9 +88,19 @@ class TicketStore(Protocol):
 
     async def thread_of(self, person_id: int) -> str | None: ...
 
-    async def remember_thread(self, person_id: int, thread_id: str, at: datetime) -> None: ...
+    async def remember_thread(self, person_id: int, thread_id: str, at: datetime,
+                              group: str | None = None) -> None: ...
 
-    async def person_of_thread(self, thread_id: str) -> int | None: ...
+    async def person_of_thread(self, thread_id: str, group: str | None = None,
+                               default_group: str | None = None) -> int | None:
+        """Whose thread `thread_id` of workers' group `group` is (a thread without a group
+        is in `default_group`); without `group`, any group's."""
+
+    async def thread_group(self, person_id: int) -> tuple[str, str | None] | None:
+        """The person's thread and the workers' group it is in (None: the single one)."""
+
+    async def threads_per_group(self, groups: list[str]) -> dict[str, int]:
+        """How many people each of `groups` holds (to give a new person the least busy)."""
 
     async def link_relay(self, ticket_id: int, direction: str, source: str, copy: str,
                          at: datetime) -> None: ...

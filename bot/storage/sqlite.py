@@ -136,9 +136,9 @@ class SqlStorage:
     async def save_person(self, person: Person) -> None:
         await self._c.write(
             "UPDATE people SET language = ?, failed_matches = ?, pending = ?,"
-            " last_seen_at = ? WHERE id = ?",
+            " last_seen_at = ?, office = ? WHERE id = ?",
             (person.language, person.failed_matches, person.pending,
-             utc_text(person.last_seen_at), person.id),
+             utc_text(person.last_seen_at), person.office, person.id),
         )
 
     async def forget_person(self, person_id: int) -> None:
@@ -335,18 +335,43 @@ class SqlStorage:
             "SELECT thread_id FROM worker_threads WHERE person_id = ?", (person_id,))
         return None if row is None else str(row[0])
 
-    async def remember_thread(self, person_id: int, thread_id: str, at: datetime) -> None:
+    async def remember_thread(self, person_id: int, thread_id: str, at: datetime,
+                              group: str | None = None) -> None:
         await self._c.write(
-            "INSERT INTO worker_threads (person_id, thread_id, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (person_id) DO UPDATE SET thread_id = excluded.thread_id,"
-            " created_at = excluded.created_at",
-            (person_id, thread_id, utc_text(at)),
+            "INSERT INTO worker_threads (person_id, thread_id, created_at, group_chat)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET"
+            " thread_id = excluded.thread_id, created_at = excluded.created_at,"
+            " group_chat = excluded.group_chat",
+            (person_id, thread_id, utc_text(at), group),
         )
 
-    async def person_of_thread(self, thread_id: str) -> int | None:
-        row = await self._c.row(
-            "SELECT person_id FROM worker_threads WHERE thread_id = ?", (thread_id,))
+    async def person_of_thread(self, thread_id: str, group: str | None = None,
+                               default_group: str | None = None) -> int | None:
+        """Forum topic ids are unique only within their group: with `group`, only that
+        group's thread (one stored without a group is `default_group`'s)."""
+        if group is None:
+            row = await self._c.row(
+                "SELECT person_id FROM worker_threads WHERE thread_id = ?", (thread_id,))
+        else:
+            row = await self._c.row(
+                "SELECT person_id FROM worker_threads WHERE thread_id = ?"
+                " AND COALESCE(group_chat, ?) = ?", (thread_id, default_group or "", group))
         return None if row is None else int(row[0])
+
+    async def thread_group(self, person_id: int) -> tuple[str, str | None] | None:
+        row = await self._c.row(
+            "SELECT thread_id, group_chat FROM worker_threads WHERE person_id = ?",
+            (person_id,))
+        return None if row is None else (str(row[0]), None if row[1] is None else str(row[1]))
+
+    async def threads_per_group(self, groups: list[str]) -> dict[str, int]:
+        if not groups:
+            return {}
+        marks = ", ".join("?" for _ in groups)
+        rows = await self._c.rows(
+            "SELECT group_chat, COUNT(*) FROM worker_threads WHERE group_chat IN"
+            f" ({marks}) GROUP BY group_chat", tuple(groups))
+        return {str(row[0]): int(row[1]) for row in rows}
 
     async def link_relay(self, ticket_id: int, direction: str, source: str, copy: str,
                          at: datetime) -> None:
@@ -726,6 +751,7 @@ def _person(row: Row) -> Person:
         pending=row["pending"],
         created_at=from_utc_text(row["created_at"]),
         last_seen_at=from_utc_text(row["last_seen_at"]),
+        office=row["office"],
     )
 
 

@@ -40,6 +40,7 @@ from bot.application.flood import FloodGuard, Verdict
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
 from bot.application.leases import Leases
+from bot.channels.telegram.groups import WorkersChats
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, answer_query
 from bot.channels.telegram.webhook import UnusableUpdate, webhook_of
 from bot.channels.telegram.workers import WorkersGroup
@@ -105,10 +106,9 @@ class TelegramChannel:
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.TEXT
         app = self.application
-        if settings.workers_chat_id is not None:
-            workers_chat = filters.Chat(chat_id=settings.workers_chat_id)
-            app.add_handler(MessageHandler(workers_chat, self._on_workers_message))
-            app.add_handler(CallbackQueryHandler(self._on_workers_button, pattern=r"^w:"))
+        workers_chat = WorkersChats(self._workers_chats)  # every office's groups
+        app.add_handler(MessageHandler(workers_chat, self._on_workers_message))
+        app.add_handler(CallbackQueryHandler(self._on_workers_button, pattern=r"^w:"))
         app.add_handler(MessageHandler(private & filters.COMMAND, self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
@@ -155,6 +155,9 @@ class TelegramChannel:
             await self.workers.on_button(update)
         elif update.callback_query is not None:
             await answer_query(update.callback_query)
+
+    def _workers_chats(self) -> frozenset[int]:
+        return self.workers.groups() if self.workers is not None else frozenset()
 
     async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -203,8 +206,9 @@ class TelegramChannel:
                      else "unblocked")
             return
         joined = status in {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR}
-        if joined and chat.id != self._settings.workers_chat_id:
-            log.warning("added to a %s that is not the workers' group: leaving it", chat.type)
+        if joined and chat.id not in self._workers_chats():
+            log.warning("added to a %s that is not a workers' group (id %s): leaving it",
+                        chat.type, chat.id)
             try:
                 await chat.leave()
             except (Forbidden, NetworkError, TimedOut) as error:

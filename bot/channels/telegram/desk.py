@@ -1,4 +1,7 @@
-"""The workers' side on Telegram: one forum topic per newcomer in the workers' supergroup.
+"""The workers' side on Telegram: one forum topic per newcomer in a workers' supergroup.
+
+With several offices each office has its own group(s); every post goes to the group of
+the person (`bot.offices.routing.group_for`), and the topic remembers its group.
 
 Messages are copied (copyMessage), never re-typed, so photos and voice notes arrive as
 they were and Passerelle stores no message text, only the ids linking copies.
@@ -19,9 +22,13 @@ from bot.domain.tickets import Ticket
 from bot.escalation.ports import TicketBrief
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.locale import native_name
+from bot.offices.directory import OfficeDirectory
+from bot.offices.model import Offices
+from bot.offices.routing import group_for
 from bot.storage.ports import Storage
 
 log = logging.getLogger(__name__)
+_NO_OFFICES = Offices()
 THREAD_GONE = ("thread not found", "topic_deleted", "topic deleted", "topic_closed")
 
 
@@ -30,29 +37,40 @@ def thread_gone(error: BadRequest) -> bool:
 
 
 class TelegramDesk:
-    """Implements the WorkerDesk port with a forum supergroup."""
+    """Implements the WorkerDesk port with forum supergroups (one per office, or more)."""
 
-    def __init__(self, bot: Bot, workers_chat_id: int, storage: Storage, clock: Clock,
-                 catalogs: Catalogs, workers_language: str) -> None:
+    def __init__(self, bot: Bot, workers_chat_id: int | None, storage: Storage, clock: Clock,
+                 catalogs: Catalogs, workers_language: str,
+                 offices: OfficeDirectory | None = None) -> None:
         self._bot = bot
-        self.chat_id = workers_chat_id
+        self.offices = offices or OfficeDirectory(lambda: _NO_OFFICES, workers_chat_id)
+        self.chat_id = workers_chat_id  # the deployment's own group (single office), if any
         self._storage = storage
         self._clock = clock
         self._gettext = catalogs.get(workers_language).gettext
 
-    async def thread(self, person: Person, *, fresh: bool = False) -> int:
-        """The person's forum topic, created on first use (or again if it was deleted)."""
-        known = None if fresh else await self._storage.thread_of(person.id)
+    async def group(self, person: Person) -> int:
+        """The person's workers' group (see bot.offices.routing)."""
+        return await group_for(person, self.offices, self._storage)
+
+    async def thread(self, person: Person, *, fresh: bool = False) -> tuple[int, int]:
+        """(group, forum topic) of the person, the topic created on first use, again if it
+        was deleted, and in the new group when the person changed office."""
+        chat = await self.group(person)
+        known = None if fresh else await self._storage.thread_group(person.id)
         if known is not None:
-            return int(known)
+            stored = int(known[1]) if known[1] is not None else self.offices.default_group
+            if stored == chat:
+                return chat, int(known[0])
         from bot.domain.tickets import pseudonym
 
         language = (person.language or "?").upper()
-        topic = await self._bot.create_forum_topic(self.chat_id, f"{pseudonym(person.id)} · "
+        topic = await self._bot.create_forum_topic(chat, f"{pseudonym(person.id)} · "
                                                    f"{language}")
+        single = chat == self.offices.default_group and not self.offices.several
         await self._storage.remember_thread(person.id, str(topic.message_thread_id),
-                                            self._clock.now())
-        return topic.message_thread_id
+                                            self._clock.now(), None if single else str(chat))
+        return chat, topic.message_thread_id
 
     async def announce(self, ticket: Ticket, person: Person, brief: TicketBrief) -> None:
         _ = self._gettext
@@ -80,18 +98,21 @@ class TelegramDesk:
     async def notify(self, ticket: Ticket | None, person: Person, text: str) -> None:
         await self._post(person, html.escape(text), None)
 
-    async def forget(self, person: Person, thread: str) -> None:
+    async def forget(self, person: Person, thread: str, group: str | None = None) -> None:
+        chat = int(group) if group is not None else self.offices.default_group
+        if chat is None:
+            return
         try:
-            await self._bot.delete_forum_topic(self.chat_id, int(thread))
+            await self._bot.delete_forum_topic(chat, int(thread))
         except BadRequest as error:
             log.warning("could not delete a forgotten person's topic: %s", error.message)
 
     async def relay_from_person(self, ticket: Ticket, person: Person, message_ref: str) -> None:
         for fresh in (False, True):
-            thread = await self.thread(person, fresh=fresh)
+            chat, thread = await self.thread(person, fresh=fresh)
             try:
                 copy = await self._bot.copy_message(
-                    self.chat_id, int(person.ref.address), int(message_ref),
+                    chat, int(person.ref.address), int(message_ref),
                     message_thread_id=thread)
             except BadRequest as error:
                 if fresh or not thread_gone(error):
@@ -104,9 +125,9 @@ class TelegramDesk:
 
     async def _post(self, person: Person, text: str, markup: InlineKeyboardMarkup | None) -> None:
         for fresh in (False, True):
-            thread = await self.thread(person, fresh=fresh)
+            chat, thread = await self.thread(person, fresh=fresh)
             try:
-                await self._bot.send_message(self.chat_id, text, parse_mode=ParseMode.HTML,
+                await self._bot.send_message(chat, text, parse_mode=ParseMode.HTML,
                                              message_thread_id=thread, reply_markup=markup)
                 return
             except BadRequest as error:

@@ -1,6 +1,7 @@
-"""The workers' forum supergroup on Telegram: Update → WorkerEvent → the desk → Bot API.
+"""The workers' forum supergroups on Telegram: Update → WorkerEvent → the desk → Bot API.
 
-Only members of the workers' group can act (getChatMember, cached for a minute). What a
+Only members of the workers' group a message or button comes from can act (getChatMember,
+cached for a minute); the desk then refuses a person of another office. What a
 message or button means is decided by the application's WorkersDesk; this module only
 translates, checks membership, copies a worker's message to a person on Telegram and
 renders the desk's answers.
@@ -46,40 +47,50 @@ class WorkersGroup:
         self._bot = bot
         self._desk = desk
         self._workers = workers
-        self._members: dict[int, tuple[bool, float]] = {}
+        self._members: dict[tuple[int, int], tuple[bool, float]] = {}
 
     @property
-    def chat_id(self) -> int:
+    def chat_id(self) -> int | None:
+        """The deployment's own workers' group (single office), if any."""
         return self._desk.chat_id
 
-    async def is_member(self, user: User | None) -> bool:
+    def groups(self) -> frozenset[int]:
+        """Every office's workers' groups (read from the content each time: it reloads)."""
+        return self._desk.offices.all_groups()
+
+    def is_group(self, chat_id: int) -> bool:
+        return chat_id in self.groups()
+
+    async def is_member(self, user: User | None, chat_id: int | None = None) -> bool:
         """Plain members count, not only administrators; cached briefly, never forever."""
-        if user is None or user.is_bot:
+        chat = self.chat_id if chat_id is None else chat_id
+        if user is None or user.is_bot or chat is None or not self.is_group(chat):
             return False
-        cached = self._members.get(user.id)
+        cached = self._members.get((chat, user.id))
         if cached is not None and time.monotonic() - cached[1] < MEMBERSHIP_TTL:
             return cached[0]
         try:
-            member = await self._bot.get_chat_member(self.chat_id, user.id)
+            member = await self._bot.get_chat_member(chat, user.id)
             allowed = member.status in MEMBER_STATUSES or bool(
                 getattr(member, "is_member", False))
         except TelegramError:
             allowed = False
-        self._members[user.id] = (allowed, time.monotonic())
+        self._members[(chat, user.id)] = (allowed, time.monotonic())
         return allowed
 
     async def on_message(self, update: Update) -> None:
         message = update.effective_message
         if message is None:
             return
-        if not await self.is_member(message.from_user):
+        if not await self.is_member(message.from_user, message.chat.id):
             log.warning("message in the workers' group from a non-member refused")
             return
         thread = message.message_thread_id
         event = WorkerEvent(
             worker=message.from_user.first_name if message.from_user else "",
             thread=str(thread) if thread is not None else None,
-            text=scrub(message.text or ""), message_ref=str(message.message_id))
+            text=scrub(message.text or ""), message_ref=str(message.message_id),
+            group=str(message.chat.id))
         await self._carry_out(await self._workers.handle(event), message)
 
     async def on_button(self, update: Update) -> None:
@@ -102,11 +113,11 @@ class WorkersGroup:
         message = query.message
         kind, _sep, raw_id = (query.data or "").removeprefix("w:").partition(":")
         ticket = None
-        if (isinstance(message, Message) and message.chat.id == self.chat_id
-                and await self.is_member(query.from_user)):
+        if (isinstance(message, Message) and self.is_group(message.chat.id)
+                and await self.is_member(query.from_user, message.chat.id)):
             thread = message.message_thread_id
             ticket = await self._workers.ticket_in_thread(
-                raw_id, str(thread) if thread is not None else None)
+                raw_id, str(thread) if thread is not None else None, str(message.chat.id))
         if ticket is None or kind not in {"claim", "close"} or not isinstance(message, Message):
             log.warning("refused a workers' button from user %s",
                         query.from_user.id if query.from_user else "?")
@@ -165,14 +176,14 @@ class WorkersGroup:
             for part in split_text(caption):
                 await self._bot.send_message(chat, part, parse_mode=ParseMode.HTML)
             caption = signature
-        await self._bot.copy_message(chat, self.chat_id, message.message_id, caption=caption,
+        await self._bot.copy_message(chat, message.chat.id, message.message_id, caption=caption,
                                      parse_mode=ParseMode.HTML)
 
     async def _enrol_link(self, message: Message, token: str) -> None:
         link = f"https://t.me/{self._bot.username}?start={token}"
         image = io.BytesIO()
         segno.make(link, error="m").save(image, kind="png", scale=8, border=4)
-        await self._bot.send_photo(self.chat_id, image.getvalue(), filename="passerelle.png",
+        await self._bot.send_photo(message.chat.id, image.getvalue(), filename="passerelle.png",
                                    caption=html.escape(self._workers.enrol_caption(link)),
                                    parse_mode=ParseMode.HTML,
                                    message_thread_id=message.message_thread_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 COOKIE = "passerelle_sid"
 KIOSK_COOKIE = "passerelle_kiosk"
+OFFICE_COOKIE = "passerelle_office"  # a kiosk's office survives "start again"
 MAX_BODY = 8192
 MAX_ACTION = 64
 MAX_TEXT = 2000
@@ -106,6 +107,8 @@ class WebChannel:
         self._env.filters["b64"] = lambda data: base64.b64encode(data).decode()
         routes = [
             Route("/", self.page, methods=["GET"]),
+            Route("/o/{office}/", self.office_page, methods=["GET"]),
+            Route("/o/{office}", self.office_redirect, methods=["GET"]),
             Route("/act", self.act, methods=["POST"]),
             Route("/ask", self.ask, methods=["POST"]),
             Route("/updates", self.updates, methods=["GET"]),
@@ -118,9 +121,24 @@ class WebChannel:
 
     # -- requests ---------------------------------------------------------------------------
 
-    async def page(self, request: Request) -> Response:
+    async def office_page(self, request: Request) -> Response:
+        """`/o/<office>/`: the start page for one office's people (its link or QR code);
+        an unknown office gets the ordinary start page, where the bot asks."""
+        office = request.path_params.get("office", "")
+        if self.engine.offices.offices.get(office) is None:
+            return RedirectResponse("/", status_code=303)
+        return await self.page(request, office)
+
+    async def office_redirect(self, request: Request) -> Response:
+        office = self._known_office(request.path_params.get("office"))  # never echoed raw
+        return RedirectResponse(f"/o/{office}/" if office else "/", status_code=308)
+
+    async def page(self, request: Request, office: str | None = None) -> Response:
         sid, fresh = self._sid(request)
         kiosk = self._kiosk(request)
+        office = office or self._known_office(request.query_params.get("office"))
+        if office is not None:  # told to the engine with the visitor's first tap
+            self.sessions.state(sid).office = office
         state = self.sessions.get(sid)
         if request.query_params.get("kiosk") == "1" and state is not None and state.touched:
             return await self._reset(request, kiosk=True)
@@ -128,10 +146,16 @@ class WebChannel:
         screen = state.screen(int(seq_text)) if state and seq_text.isdigit() else (
             state.screen(None) if state else None)
         if screen is None:
-            screen = self._language_screen(request)
+            screen = self._language_screen(request, state.office if state else None)
         pushed = list(state.pushed) if state else []
         response = self._html(request, sid, screen, pushed, kiosk)
+        if office is not None and kiosk:
+            response.set_cookie(OFFICE_COOKIE, office, httponly=True, samesite="lax",
+                                secure=request.url.scheme == "https")
         return self._cookies(response, request, sid, fresh, kiosk)
+
+    def _known_office(self, office: str | None) -> str | None:
+        return office if office and self.engine.offices.offices.get(office) else None
 
     async def act(self, request: Request) -> Response:
         form = await self._form(request)
@@ -195,8 +219,11 @@ class WebChannel:
         if not self.sessions.allow(sid, client):
             return self._problem(429, "Too many requests. Please wait a moment.")
         event = event_for(PersonRef(CHANNEL, sid), _hint(request))
-        replies = await self.engine.handle(event)
         state = self.sessions.state(sid)
+        if state.office is not None:  # the office of the URL the visitor came by
+            event = replace(event, office=state.office)
+            state.office = None
+        replies = await self.engine.handle(event)
         state.touched = True
         if event.kind is EventKind.BUTTON and event.action == "forget:yes":
             screen = self.view.screen(replies, state.lang)
@@ -221,14 +248,17 @@ class WebChannel:
             if state is not None and state.touched:
                 await self.engine.handle(Event(PersonRef(CHANNEL, sid), EventKind.BUTTON,
                                                action="forget:yes"))
-        response = RedirectResponse("/", status_code=303)
+        office = self._known_office(request.cookies.get(OFFICE_COOKIE)) if kiosk else None
+        response = RedirectResponse(f"/o/{office}/" if office else "/", status_code=303)
         return self._cookies(response, request, Sessions.new_id(), True, kiosk)
 
-    def _language_screen(self, request: Request) -> Screen:
+    def _language_screen(self, request: Request, office_id: str | None = None) -> Screen:
         replies = self.engine.replies
         language = self._guess(request)
-        return self.view.screen([replies.greeting(language), replies.language_picker(language)],
-                                language)
+        office = self.engine.offices.offices.get(office_id)
+        offered = office.languages if office is not None else ()
+        return self.view.screen([replies.greeting(language),
+                                 replies.language_picker(language, offered)], language)
 
     def _guess(self, request: Request) -> str:
         languages = self.engine.replies.snapshot.library.languages

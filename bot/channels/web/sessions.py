@@ -60,6 +60,7 @@ class SessionState:
     pushed: deque[Block] = field(default_factory=lambda: deque(maxlen=PUSHED_KEPT))
     lang: str | None = None
     touched: bool = False  # the engine has a person row for this session
+    office: str | None = None  # chosen by the URL (/o/<office>/), told with the next event
     last_seen: float = field(default_factory=time.monotonic)
     bucket: float = 20.0
     bucket_at: float = field(default_factory=time.monotonic)
