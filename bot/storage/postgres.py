@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import asyncpg
@@ -29,6 +28,7 @@ import asyncpg
 from bot.domain.errors import StorageUnavailable
 from bot.domain.followup import OutboxItem
 from bot.storage.sqlite import SqlStorage, _statements
+from bot.storage.sqlite import _migrations as numbered_migrations
 from bot.storage.unit_of_work import AfterCommit, Params, Row, Written
 from bot.storage.versions import refuse_newer
 
@@ -170,11 +170,7 @@ class PooledDatabase:
 
 
 def _migrations() -> list[tuple[int, str]]:
-    found = []
-    for entry in resources.files(MIGRATIONS).iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return numbered_migrations(MIGRATIONS)
 
 
 class PostgresStorage(SqlStorage):

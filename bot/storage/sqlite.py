@@ -45,9 +45,10 @@ INBOX_LANE = "channel = ? AND substr(lane, 1, ?) = ?"  # a person's chat: lane '
 MODE_OF_TICKET = {"open": Mode.WAITING_FOR_PERSON, "claimed": Mode.WITH_PERSON}
 
 
-def _migrations() -> list[tuple[int, str]]:
+def _migrations(package: str = MIGRATIONS) -> list[tuple[int, str]]:
+    """(number, script) of each numbered migration of `package`, in order."""
     found = []
-    for entry in resources.files(MIGRATIONS).iterdir():
+    for entry in resources.files(package).iterdir():
         if entry.name.endswith(".sql"):
             found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
     return sorted(found)
