@@ -16,6 +16,7 @@ from bot.conversation.danger import crisis_anywhere, crisis_beyond
 from bot.conversation.escalation_flow import EscalationFlow
 from bot.conversation.flow import Context, Result
 from bot.conversation.followup_flow import FollowupFlow
+from bot.conversation.language_offer import offer_once
 from bot.conversation.office_flow import LINK_PREFIX, PENDING, OfficeFlow
 from bot.conversation.privacy import my_data_text
 from bot.conversation.replies import Gettext, Replies
@@ -355,7 +356,7 @@ class Engine:
         if result.topic is not None:
             person = replace(person, failed_matches=0)
             answered, person = await self._answer_or_function(result.topic, person, language)
-            return answered + self.replies.switch_offer(text, language), person
+            return answered + await self._switch_offer(text, person, language), person
         failures = person.failed_matches + 1
         person = replace(person, failed_matches=failures)
         replies: list[Reply] = []
@@ -370,7 +371,13 @@ class Engine:
             offer = _("I still do not understand. A person can help you.")
             replies.append(self.replies.text(language, offer, (
                 (Button("💬 " + _("Talk to a person"), encode(Act.PERSON, "failed")),),)))
-        return replies + self.replies.switch_offer(text, language), person
+        return replies + await self._switch_offer(text, person, language), person
+
+    async def _switch_offer(self, text: str, person: Person, language: str) -> list[Reply]:
+        """The one-tap language switch, made once per person and language: an offer not
+        taken is remembered as a no (bot.conversation.language_offer)."""
+        return await offer_once(self.replies, self._storage, text, person, language,
+                                self._clock.now())
 
     async def _answer_or_function(
         self, topic_id: str, person: Person, language: str

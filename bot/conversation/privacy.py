@@ -30,6 +30,7 @@ TABLES = {
     "appointments": _noop("Your appointments"),
     "inbox": _noop("Messages received, being handled (their content is erased once handled)"),
     "deliveries": _noop("Replies already sent for a message (so that none is sent twice)"),
+    "language_offers": _noop("language"),  # the switch offers made once (not taken: a no)
 }
 COLUMNS = {
     "channel": _noop("app"), "address": _noop("chat number"), "language": _noop("language"),
@@ -42,7 +43,7 @@ COLUMNS = {
     "claimed_at": _noop("taken on"), "closed_at": _noop("closed on"),
     "closed_by": _noop("closed by"), "satisfaction": _noop("your rating"),
     "person_blocked": _noop("the bot was blocked"), "thread_id": _noop("topic number"),
-    "direction": _noop("direction"), "relayed_at": _noop("on"),
+    "direction": _noop("direction"), "relayed_at": _noop("on"), "offered_at": _noop("on"),
     "programme_end": _noop("end of the programme"), "office": _noop("office"),
     "consented_at": _noop("you agreed"), "stopped_at": _noop("you stopped"),
     "kind": _noop("what"), "key": _noop("which"), "due_at": _noop("planned for"),

@@ -42,6 +42,10 @@ class ActivityStore(Protocol):
     async def has_viewed(self, person_id: int, topic_id: str) -> bool:
         """Whether this person was shown this answer (feedback is refused otherwise)."""
 
+    async def offer_language_once(self, person_id: int, language: str, at: datetime) -> bool:
+        """True the first time the switch to `language` is offered to this person; False
+        after that (an offer not taken is a no, and is not made again)."""
+
 
 class MediaCache(Protocol):
     """Channel-side ids of uploaded images (Telegram file_id), to upload each once."""

@@ -256,6 +256,13 @@ class SqlStorage:
             (person_id, topic_id))
         return row is not None
 
+    async def offer_language_once(self, person_id: int, language: str, at: datetime) -> bool:
+        row = await self._c.row(
+            "INSERT INTO language_offers (person_id, language, offered_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (person_id, language) DO NOTHING RETURNING person_id",
+            (person_id, language, utc_text(at)))
+        return row is not None
+
     async def feedback_counts(self) -> dict[tuple[str, bool], int]:
         """Aggregated 👍/👎 per topic, for editors' reports."""
         rows = await self._c.rows(

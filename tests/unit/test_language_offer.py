@@ -113,3 +113,31 @@ async def test_a_crisis_in_another_language_gets_the_crisis_reply_without_an_off
     await engine.handle(Event(REF, EventKind.BUTTON, action="lang:fr"))
     replies = await say(engine, "i want to kill myself")
     assert replies and not any("lang:en" in actions(reply) for reply in replies)
+
+
+async def test_an_offer_not_taken_is_remembered_and_not_made_again(engine: Engine) -> None:
+    await engine.handle(Event(REF, EventKind.BUTTON, action="lang:nl"))
+    first = await say(engine, "كيف أفتح حساب في البنك")
+    assert actions(first[-1]) == ["lang:ar"]
+    for text in ("كيف أسجل في السكن الاجتماعي", "كيف أفتح حساب في البنك"):
+        replies = await say(engine, text)  # not tapped: that was a no
+        assert replies and all(reply.lang == "nl" for reply in replies)
+        assert not any("lang:ar" in actions(reply) for reply in replies), text
+    other = await say(engine, "how do i open a bank account")  # another language: asked once
+    assert actions(other[-1]) == ["lang:en"]
+
+
+async def test_the_remembered_offer_is_only_a_language_code_and_goes_with_forget(
+    engine: Engine,
+) -> None:
+    await engine.handle(Event(REF, EventKind.BUTTON, action="lang:nl"))
+    await say(engine, "كيف أفتح حساب في البنك")
+    storage = engine._storage  # the test reads what was stored
+    person = await storage.person(REF, CLOCK.now())
+    data = await storage.person_data(person.id)
+    (offers,) = [stored.rows for stored in data.tables if stored.table == "language_offers"]
+    assert [dict(row)["language"] for row in offers] == ["ar"]
+    assert set(dict(offers[0])) == {"person_id", "language", "offered_at"}
+    await storage.forget_person(person.id)
+    again = await storage.person(REF, CLOCK.now())
+    assert await storage.offer_language_once(again.id, "ar", CLOCK.now()) is True
