@@ -9,6 +9,7 @@ ticket of Gent, even with the same forum topic number or a forged button.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,11 +17,13 @@ import pytest_asyncio
 
 from bot.clock import ManualClock
 from bot.content.source import ContentSource
+from bot.domain.people import PersonRef
+from bot.domain.tickets import pseudonym
 from tests.e2e.conftest import RunningBot, start_bot
 from tests.fakes.botapi_server import Call, FakeBotApi
 
 LIEGE, GENT_1, GENT_2 = -1001000000101, -1001000000201, -1001000000202
-ALICE, BORIS, CHIARA = 7001, 7002, 7003  # newcomers
+ALICE, BORIS, CHIARA, DIANA = 7001, 7002, 7003, 7004  # newcomers
 LUC, ANKE = 9101, 9201  # a worker of Liège, a worker of Gent
 
 
@@ -127,3 +130,52 @@ async def test_two_offices_end_to_end(offices: RunningBot) -> None:
                             first_name="Anke")
     answered = await to(bot, BORIS)
     assert answered.params["text"].startswith("👤 <b>Anke</b>: Goedemorgen")
+
+    # Boris asks to be forgotten: his topic goes, in his office's group
+    bot.api.push_callback(BORIS, "leave")
+    await to(bot, BORIS)
+    await to(bot, BORIS)
+    bot.api.push_command(BORIS, "/forget")
+    await to(bot, BORIS)
+    bot.api.push_callback(BORIS, "forget:yes")
+    deleted = await bot.api.wait_for("deleteForumTopic")
+    assert deleted.chat_id == GENT_1 and deleted.params["message_thread_id"] == thread_b
+
+
+async def test_an_enrolment_and_its_checkins_stay_in_the_office(offices: RunningBot,
+                                                                clock: ManualClock) -> None:
+    bot = offices
+    bot.api.push_group_text(GENT_2, "/enrol 2026-11-20 Anke", thread_id=None, user_id=ANKE,
+                            first_name="Anke")
+    qr = await bot.api.wait_for("sendPhoto", lambda c: c.ok and c.chat_id == GENT_2)
+    match = re.search(r"\?start=([A-Za-z0-9_-]{32,64})", qr.params["caption"])
+    assert match
+    bot.api.push_command(DIANA, f"/start {match.group(1)}", language_code="en")
+    await to(bot, DIANA)
+    await to(bot, DIANA)
+    bot.api.push_callback(DIANA, "consent:yes")
+    await to(bot, DIANA)
+    person = await bot.app.storage.person(PersonRef("telegram", str(DIANA)), clock.now())
+    assert person.office == "ocmw-gent", "the office of the group that enrolled her"
+
+    followup = bot.app.engine.followup
+    assert followup is not None and bot.app.dispatcher is not None
+    first = await followup.next_checkin(person.id)
+    assert first is not None
+    clock.advance(first - clock.now())
+    bot.app.dispatcher.wake()
+    checkin = await bot.api.wait_for(("sendMessage", "sendPhoto"),
+                                     lambda c: c.ok and c.chat_id == DIANA and any(
+                                         a.endswith(":help") for a in actions(c)))
+    bot.api.push_callback(DIANA, next(a for a in actions(checkin) if a.endswith(":help")))
+    announced = await bot.api.wait_for("sendMessage", lambda c: c.ok and "🆘" in str(
+        c.params.get("text")))
+    assert announced.chat_id in {GENT_1, GENT_2}, "her office's workers only"
+
+    bot.api.push_group_text(LIEGE, "/followups", thread_id=None, user_id=LUC)
+    listing = await to(bot, LIEGE)
+    assert pseudonym(person.id) not in listing.params["text"]
+    bot.api.push_group_text(GENT_1, "/followups", thread_id=None, user_id=ANKE)
+    listing = await bot.api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == GENT_1
+                                     and " · " in str(c.params.get("text")))
+    assert pseudonym(person.id) in listing.params["text"]
