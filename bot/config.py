@@ -38,10 +38,10 @@ class Settings:
     web_kiosk: bool = False
     webhook_url: str | None = None  # set: Telegram pushes updates here instead of polling
     webhook_secret: str | None = None  # unset: derived from the token (see webhook.py)
-    extra: dict[str, object] = field(default_factory=dict)
     metrics_host: str = "127.0.0.1"  # /metrics and /healthz: for the people who run it
     metrics_port: int | None = None  # None: no monitoring endpoint
     log_format: str = "text"  # or "json": one JSON object a line
+    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def database(self) -> Path | str:
@@ -79,9 +79,9 @@ def load_settings(
     semantic = pick("PASSERELLE_SEMANTIC", "semantic_matching")
     log_text = pick("PASSERELLE_LOG_MESSAGE_TEXT", "log_message_text")
     web_port = pick("PASSERELLE_WEB_PORT", "web_port")
-    return Settings(
     metrics_port = pick("PASSERELLE_METRICS_PORT", "metrics_port")
     log_format = (pick("PASSERELLE_LOG_FORMAT", "log_format") or "text").strip().lower()
+    return Settings(
         telegram_token=pick("TELEGRAM_BOT_TOKEN", "telegram_token"),
         telegram_base_url=base_url or defaults.telegram_base_url,
         telegram_base_file_url=file_url,
@@ -101,12 +101,12 @@ def load_settings(
         web_kiosk=_truthy(pick("PASSERELLE_WEB_KIOSK", "web_kiosk"), default=False),
         webhook_url=pick("PASSERELLE_WEBHOOK_URL", "webhook_url"),
         webhook_secret=pick("PASSERELLE_WEBHOOK_SECRET", "webhook_secret"),
-        extra={k: v for k, v in file_values.items() if isinstance(k, str)},
-    )
-
         metrics_host=pick("PASSERELLE_METRICS_HOST", "metrics_host") or defaults.metrics_host,
         metrics_port=int(metrics_port) if metrics_port and metrics_port != "0" else None,
         log_format="json" if log_format == "json" else "text",
+        extra={k: v for k, v in file_values.items() if isinstance(k, str)},
+    )
+
 
 def _truthy(value: str | None, *, default: bool) -> bool:
     if value is None:
