@@ -135,12 +135,20 @@ def run(settings: Settings, *, telegram: bool, web: WebPlace | None) -> int:
     except PortInUse as error:
         print(f"Passerelle cannot start: {error}.", file=sys.stderr)
         return 1
-    asyncio.run(_serve(settings, telegram, web, sock))
+    try:
+        monitor = (bind(WebPlace(settings.metrics_host, settings.metrics_port))
+                   if settings.metrics_port is not None else None)
+    except PortInUse as error:
+        if sock is not None:
+            sock.close()
+        print(f"Passerelle cannot start: {error} (PASSERELLE_METRICS_PORT).", file=sys.stderr)
+        return 1
+    asyncio.run(_serve(settings, telegram, web, sock, monitor))
     return 0
 
 
 async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
-                 sock: socket.socket | None) -> None:
+                 sock: socket.socket | None, monitor: socket.socket | None = None) -> None:
     from bot.application.desk import WorkersDesk
     from bot.bootstrap import build, telegram_channel, wire_escalation
     from bot.channels.console_workers import ConsoleWorkers
@@ -168,6 +176,7 @@ async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
         console = loop.create_task(workers.run(stop), name="console-workers")
     web_task: asyncio.Task[None] | None = None
     jobs: asyncio.Task[None] | None = None
+    monitoring = _monitoring(app, monitor, stop)
     try:
         if sock is not None:  # listening before setWebhook, so Telegram's first call lands
             asgi = _http_app(app, web, bot)
@@ -189,12 +198,29 @@ async def _serve(settings: Settings, telegram: bool, web: WebPlace | None,
             await asyncio.gather(console, return_exceptions=True)
         if web_task is not None:
             await asyncio.gather(web_task, return_exceptions=True)
+        if monitoring is not None:
+            await asyncio.gather(monitoring, return_exceptions=True)
         if bot is not None:
             await bot.stop()
         if jobs is not None:
             await jobs
         await app.close()
         log.info("Passerelle stopped cleanly.")
+
+
+def _monitoring(app: Passerelle, sock: socket.socket | None,
+                stop: asyncio.Event) -> asyncio.Task[None] | None:
+    """/metrics and /healthz on their own local port (PASSERELLE_METRICS_PORT)."""
+    if sock is None:
+        return None
+    from bot.monitoring.server import monitoring_app
+    from bot.monitoring.wiring import instrument
+
+    metrics, health = instrument(app)
+    host, port = sock.getsockname()[:2]
+    log.info("metrics and health on http://%s:%s/metrics and /healthz", host, port)
+    return asyncio.get_running_loop().create_task(
+        serve_web(monitoring_app(metrics, health, app.clock), sock, stop), name="monitoring")
 
 
 def _http_app(app: Passerelle, web: WebPlace | None, bot: TelegramChannel | None) -> ASGIApp:

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.application.metrics import NO_METRICS, Metrics
 from bot.application.outbound import NoRoute, PersonUnreachable, RetryLater, Router
 from bot.clock import Clock
 from bot.domain.followup import OutboxItem
@@ -61,6 +63,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._last_send: dict[int, float] = {}
         self._in_flight: set[int] = set()
+        self.metrics: Metrics = NO_METRICS
+        self.heartbeat: float | None = None  # monotonic time of the loop's last turn
 
     def wake(self) -> None:
         """New work was scheduled: look at once instead of at the next poll."""
@@ -86,6 +90,7 @@ class Dispatcher:
                 while len(pending) >= self.settings.concurrency:
                     sent += await _reap(pending, asyncio.FIRST_COMPLETED)
                 item = await self._claim(loop.time())
+                self.heartbeat = time.monotonic()
                 if item is None:
                     if not pending:
                         break
@@ -104,6 +109,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """The shipped loop: tick while work is due, else sleep until due, woken, or stopped."""
         while not stop.is_set():
+            self.heartbeat = time.monotonic()
             sent = 0
             try:
                 sent = await self.tick()
@@ -136,10 +142,12 @@ class Dispatcher:
                                               busy, self._router.channels)
 
     async def _send(self, item: OutboxItem) -> bool:
+        self.metrics.outbox(item.kind, "due")
         try:
             return await self._deliver(item)
         except Exception:
             log.exception("sending outbox item %s failed", item.id)
+            self.metrics.outbox(item.kind, "retried")
             await self._storage.postpone(item.id, self._clock.now() + timedelta(seconds=30),
                                          failed_attempt=True)
             return False
@@ -177,17 +185,23 @@ class Dispatcher:
         except RetryLater as wait:
             if item.attempts >= self.settings.max_attempts:
                 await self._storage.mark_failed(item.id)
+                self.metrics.outbox(item.kind, "failed")
                 return False
+            self.metrics.outbox(item.kind, "retried")
             backoff = max(wait.seconds, 2.0 ** item.attempts)
             await self._storage.postpone(item.id, self._clock.now() + timedelta(seconds=backoff),
                                          failed_attempt=True)
             return False
-        await self._storage.mark_sent(item.id, self._clock.now())
+        now = self._clock.now()
+        await self._storage.mark_sent(item.id, now)
+        self.metrics.outbox(item.kind, "sent")
+        self.metrics.outbox_lateness(item.kind, (now - item.due_at).total_seconds())
         return True
 
     async def _unreachable(self, person: Person, item: OutboxItem) -> None:
         """Blocked: this and every later message of the person stop, in one unit of work."""
         log.info("person %s cannot be reached: their messages are cancelled", person.id)
+        self.metrics.outbox(item.kind, "failed")
         async with self._storage.unit_of_work():
             await self._storage.mark_failed(item.id)
             await self._storage.cancel_pending(person.id)

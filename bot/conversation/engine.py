@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.application.metrics import NO_METRICS, Metrics
 from bot.clock import Clock
 from bot.content.source import ContentSource
 from bot.conversation.danger import crisis_anywhere, crisis_beyond
@@ -72,6 +73,7 @@ class Engine:
         self.follow = FollowupFlow(self._context, self.tickets)
         self.office = OfficeFlow(self._context)
         self._buttons = self._button_table()
+        self.metrics: Metrics = NO_METRICS  # the runtime sets Prometheus's when configured
 
     @property
     def escalation(self) -> EscalationService | None:
@@ -112,9 +114,12 @@ class Engine:
                 person = replace(person, last_seen_at=self._clock.now())
                 if event.office is not None:  # the web point's /o/<office>/
                     person = self.office.set(event.office, person) or person
+                self.metrics.update_in(event.ref.channel, language)
                 replies, person = await self._dispatch(event, person, language)
                 if person.id >= 0:
                     await self._storage.save_person(person)
+            self.metrics.replies_out(event.ref.channel, person.language or language,
+                                     len(replies))
             return replies
         except Exception as error:
             if isinstance(error, StorageUnavailable):  # disk full, locked: said, not traced
@@ -136,16 +141,19 @@ class Engine:
         result = None
         if event.kind is EventKind.TEXT:  # matched once: crisis words win in every state
             result = self.replies.snapshot.matcher.match(event.text)
+            self._observe(result, language)
             if result.topic == CRISIS or result.crisis is not None:
                 category = result.crisis.category if result.crisis else None
                 return self.replies.crisis(language, category), replace(person, language=language)
             late = crisis_beyond(self.replies.snapshot.matcher, event.text)  # a long message
             if late is not None:
+                self._observe_crisis(late.category, language)
                 return (self.replies.crisis(language, late.category),
                         replace(person, language=language))
         if event.kind is EventKind.MEDIA and event.text:  # a caption can be a cry for help
             signal = crisis_anywhere(self.replies.snapshot.matcher, event.text)
             if signal is not None:
+                self._observe_crisis(signal.category, language)
                 return (self.replies.crisis(language, signal.category),
                         replace(person, language=language))
         if event.kind is EventKind.COMMAND:
@@ -156,6 +164,19 @@ class Engine:
             return [self.replies.media(event.media, language)], replace(person, language=language)
         assert result is not None
         return await self._typed(event.text, result, person, language)
+
+    def _observe(self, result: MatchResult, language: str) -> None:
+        """Count what typed text became (never the text)."""
+        if result.topic == CRISIS or result.crisis is not None:
+            self._observe_crisis(result.crisis.category if result.crisis else None, language)
+        elif result.topic is not None:
+            self.metrics.understood("match", language)
+            self.metrics.understood("did_you_mean" if result.alternatives else "out_of_scope",
+                                    language)
+
+    def _observe_crisis(self, category: object, language: str) -> None:
+        self.metrics.understood("crisis", language)
+        self.metrics.crisis(str(getattr(category, "value", category or "general")))
 
     # -- commands and buttons -------------------------------------------------------------
 

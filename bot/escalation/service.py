@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.application.deliveries import once
+from bot.application.metrics import NO_METRICS, Metrics
 from bot.clock import Clock
 from bot.domain.errors import TicketError
 from bot.domain.people import Person
@@ -70,6 +71,7 @@ class EscalationService:
         self._clock = clock
         self.settings = settings or EscalationSettings()
         self._gettext: Callable[[str], str] = gettext or (lambda text: text)
+        self.metrics: Metrics = NO_METRICS
 
     # -- the newcomer's side ----------------------------------------------------------------
 
@@ -165,6 +167,8 @@ class EscalationService:
             now = self._clock.now()
             if not await self._storage.claim_ticket(ticket_id, worker, now):
                 raise TicketError(f"ticket {ticket_id} is no longer open")
+        if ticket.claimed_at is None:
+            self.metrics.ticket_waited((now - ticket.created_at).total_seconds())
         return replace(ticket, status=TicketStatus.CLAIMED, worker=worker,
                        claimed_at=ticket.claimed_at or now), person
 

@@ -19,7 +19,7 @@ UNIT = ROOT / "deploy" / "passerelle.service"
 CONTAINER = ROOT / "deploy" / "Containerfile"
 LINE = re.compile(r"^#?([A-Z][A-Z0-9_]*)=(.*)$")
 TRIALS = ("7", "0", "1", "-1001234567890", "abc", "/tmp/passerelle-elsewhere",
-          "https://example.org/bot", "postgresql://p@localhost/p")
+          "https://example.org/bot", "postgresql://p@localhost/p", "json")
 
 
 def listed() -> dict[str, list[str]]:

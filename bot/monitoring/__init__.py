@@ -1,0 +1,1 @@
+"""Seeing what happens: Prometheus metrics, the health endpoint, structured logs, stats."""
