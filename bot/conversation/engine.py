@@ -171,6 +171,7 @@ class Engine:
             self._observe_crisis(result.crisis.category if result.crisis else None, language)
         elif result.topic is not None:
             self.metrics.understood("match", language)
+        else:
             self.metrics.understood("did_you_mean" if result.alternatives else "out_of_scope",
                                     language)
 
