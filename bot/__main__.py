@@ -34,9 +34,10 @@ log = logging.getLogger("passerelle")
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings(config_file=args.config)
+    from bot.monitoring.logs import configure
+
+    configure(settings.log_format, logging.INFO if args.verbose else logging.WARNING)
     try:
         result: int = args.handler(args, settings)
         return result
