@@ -8,6 +8,7 @@
     passerelle match --batch            JSON Lines {"id","lang","text"} in, results out
     passerelle backup FILE              a consistent copy of the database, while it runs
     passerelle status                   are promises kept? one JSON line, exit 1 if not
+    passerelle stats [--json]           counts: tickets, check-ins, reminders, languages
     passerelle content check            lint content for editors (exit 1 on errors)
     passerelle content stamp --lang nl [TOPIC ...]
     passerelle content minor-edit TOPIC
@@ -76,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.storage.status import add_commands as add_status_command
 
     add_status_command(commands)  # passerelle status
+    from bot.monitoring.stats import add_commands as add_stats_command
+
+    add_stats_command(commands)  # passerelle stats
 
     match = commands.add_parser("match", help="show what a message would be answered with")
     match.add_argument("--lang", default="fr")
