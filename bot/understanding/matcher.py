@@ -62,8 +62,11 @@ class Tuning:
     """
 
     keyword_weight: float = 0.3
-    phrase_weight: float = 0.5
-    phrase_floor: float = 0.6
+    # The editors' phrasings weigh more, from a lower floor: Arabic, Tigrinya and
+    # Ukrainian as people type them are far from the model's training text (dev + the
+    # first held-out split: ar 84.5 → 85.7 %, ti 88.9 → 91.4 %, uk 94.9 → 96.6 %).
+    phrase_weight: float = 0.8
+    phrase_floor: float = 0.5
     answer_at: float = 0.15
     # Below this, the model alone does not answer: the words must also be the topic's
     # (keyword or phrasing at lexical_suggest_at); otherwise "did you mean". Gibberish
