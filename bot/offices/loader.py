@@ -196,6 +196,15 @@ def _cross_check(folder: Path, offices: list[Office], problems: list[Problem]) -
                 problems.append(Problem(path, _line_of(path, "postcodes:"),
                                         f"postcode {code} is also {other}'s",
                                         "a postcode belongs to one office"))
+    if len(offices) > 1:
+        for office in offices:
+            if not office.groups:
+                path = folder / f"{office.id}.yaml"
+                problems.append(Problem(path, 1, f"{office.id} has no workers_groups: its "
+                                        "people's requests go to PASSERELLE_WORKERS_CHAT_ID "
+                                        "(and cannot reach anyone without it)",
+                                        "add workers_groups: [-100…] with the office's own "
+                                        "group", "warning"))
     defaults = [o.id for o in offices if o.default]
     if len(defaults) > 1:
         problems.append(Problem(folder, 1, "several offices say default: true ("

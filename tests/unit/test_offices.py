@@ -322,3 +322,13 @@ async def test_followups_list_only_the_groups_office(offices_content: ContentSou
     ref = PersonRef("telegram", "603")
     await engine.handle(Event(ref, EventKind.COMMAND, command="start", text=enrol.token))
     assert (await storage.person(ref, clock.now())).office == "ocmw-gent", "their own office"
+
+
+def test_an_office_without_its_own_group_is_a_warning(tmp_path: Path) -> None:
+    root = with_example_offices(tmp_path / "content")
+    gent = root / "offices" / "ocmw-gent.yaml"
+    gent.write_text("\n".join(line for line in gent.read_text(encoding="utf-8").splitlines()
+                              if not line.startswith("workers_groups")), encoding="utf-8")
+    _library, problems = load_content(root)
+    (warning,) = [p for p in problems if "no workers_groups" in p.message]
+    assert warning.severity == "warning" and warning.path.name == "ocmw-gent.yaml"
