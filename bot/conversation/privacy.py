@@ -55,7 +55,8 @@ COLUMNS = {
 }
 # Bookkeeping, not facts about the person: ids, leases, counters, erased payloads.
 INTERNAL = {"id", "person_id", "ticket_id", "claim", "lease_until", "parts_done", "payload",
-            "attempts", "asking", "source_message", "copy_message", "external_id", "lane"}
+            "attempts", "asking", "source_message", "copy_message", "external_id", "lane",
+            "group_chat"}  # the workers' group of the topic (the office is shown)
 
 
 def my_data_text(data: StoredData, language: str, _: Gettext, title: Title) -> str:

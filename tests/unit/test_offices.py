@@ -332,3 +332,14 @@ def test_an_office_without_its_own_group_is_a_warning(tmp_path: Path) -> None:
     _library, problems = load_content(root)
     (warning,) = [p for p in problems if "no workers_groups" in p.message]
     assert warning.severity == "warning" and warning.path.name == "ocmw-gent.yaml"
+
+
+async def test_mydata_shows_the_office(offices_content: ContentSource) -> None:
+    engine, clock = await _engine(offices_content)
+    ref = PersonRef("web", "me")
+    await engine.handle(Event(ref, EventKind.COMMAND, command="start", text="office-ocmw-gent"))
+    person = await engine._storage.person(ref, clock.now())
+    await engine._storage.remember_thread(person.id, "3", clock.now(), str(GENT_GROUPS[0]))
+    (shown,) = await engine.handle(Event(ref, EventKind.COMMAND, command="mydata"))
+    text = str(shown.context["text"])
+    assert "ocmw-gent" in text and str(GENT_GROUPS[0]) not in text and "group_chat" not in text
