@@ -17,7 +17,7 @@ from bot.application.dispatcher import Dispatcher, DispatchSettings
 from bot.application.jobs import Jobs, WaitingTickets
 from bot.application.leases import Leases, owner_name
 from bot.application.outbound import Router
-from bot.application.retention import Retention, retention_days
+from bot.application.retention import Retention, retention_days, ticket_days
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.source import ContentSource
@@ -93,7 +93,8 @@ async def build(
     app.dispatcher = Dispatcher(storage, clock, app.router, engine.outbox_message, dispatch)
     storage.on_scheduled(app.dispatcher.wake)
     app.jobs = Jobs(app.dispatcher, leases=app.leases)
-    retention = Retention(storage, clock, retention_days(settings.extra))
+    retention = Retention(storage, clock, retention_days(settings.extra),
+                          ticket_days(settings.extra))
     app.jobs.add("retention", retention.tick, timedelta(hours=6))
     return app
 

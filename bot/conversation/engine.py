@@ -189,7 +189,7 @@ class Engine:
         person = replace(person, language=language, pending=None)
         if command == "start" and event.text.strip().startswith(LINK_PREFIX):
             person = self.office.from_link(event.text.strip(), person) or person
-            return [self.replies.greeting(language),
+            return [await self._greeting(person, language),
                     self._language_picker(person, language)], person
         if command == "start" and self.followup is not None:
             if event.text.strip():
@@ -198,7 +198,7 @@ class Engine:
             if participant is not None and participant.consented and participant.stopped:
                 return await self.follow.consented(person, language, resumed=True)
         if command == "start":
-            return [self.replies.greeting(language),
+            return [await self._greeting(person, language),
                     self._language_picker(person, language)], person
         if command == "office":
             return self.office.ask(person, language)
@@ -222,6 +222,12 @@ class Engine:
             return [self.replies.help(language)], person
         text = _("I do not know this command. Here is the menu.")
         return [self.replies.text(language, text), self.replies.main_menu(language)], person
+
+    async def _greeting(self, person: Person, language: str) -> Reply:
+        """The welcome, with what is kept and why the first time only (stored per person)."""
+        first = person.id >= 0 and await self._storage.note_first_contact(
+            person.id, self._clock.now())
+        return self.replies.greeting(language, first_contact=first)
 
     async def button(
         self, data: str, person: Person, language: str

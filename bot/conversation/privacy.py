@@ -52,6 +52,7 @@ COLUMNS = {
     "place": _noop("where"), "received_at": _noop("received"),
     "handled_at": _noop("handled"), "announced_at": _noop("social workers told on"),
     "person_told_at": _noop("you were told to wait on"),
+    "privacy_noted_at": _noop("you were told what I keep on"),
 }
 # Bookkeeping, not facts about the person: ids, leases, counters, erased payloads.
 INTERNAL = {"id", "person_id", "ticket_id", "claim", "lease_until", "parts_done", "payload",

@@ -149,10 +149,16 @@ class Replies:
                  Button("💬 " + _("Talk to a person"), encode(Act.PERSON))),)
 
 
-    def greeting(self, language: str) -> Reply:
+    def greeting(self, language: str, first_contact: bool = False) -> Reply:
+        """The welcome; on first contact with what is kept and why, said once."""
         _ = self.gettext(language)
         text = _("Hello! I am Passerelle. I answer your questions about your rights, "
                  "your appointments and the rules in Belgium.")
+        if first_contact:
+            text += "\n\n🔒 " + _(
+                "To answer you I keep your chat number, your language, dates and the "
+                "answers you open; never your name or the text of your messages. "
+                "/privacy says more, /mydata shows it, /forget deletes it.")
         return self.text(language, text)
 
 
@@ -389,5 +395,8 @@ class Replies:
               else ()),
             ("stop", _("Stop check-ins")),
             ("about", _("About Passerelle")),
+            ("privacy", _("What I keep and why")),
+            ("mydata", _("See what I store about you")),
+            ("forget", _("Delete my data")),
             ("help", _("Help")),
         ]

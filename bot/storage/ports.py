@@ -29,6 +29,13 @@ class PersonStore(Protocol):
     async def purge_before(self, cutoff: datetime) -> dict[str, int]:
         """Retention: delete interaction data older than `cutoff` (rows per table)."""
 
+    async def pseudonymise_closed_tickets(self, cutoff: datetime) -> int:
+        """Retention: closed tickets older than `cutoff` keep only countable facts, with no
+        link to the person (ticket_history); returns how many."""
+
+    async def note_first_contact(self, person_id: int, now: datetime) -> bool:
+        """True the first time only: the person is told what Passerelle keeps, once."""
+
 
 class ActivityStore(Protocol):
     async def record_view(self, person_id: int, topic_id: str, lang: str, at: datetime) -> None: ...

@@ -25,6 +25,7 @@ from bot.domain.inbox import InboxItem
 from bot.domain.people import Mode, Person, PersonRef
 from bot.domain.privacy import StoredData, StoredRows
 from bot.domain.tickets import Ticket, TicketSource, TicketStatus
+from bot.storage.privacy_sql import PrivacySql
 from bot.storage.unit_of_work import (
     AfterCommit,
     Database,
@@ -54,7 +55,7 @@ def _migrations(package: str = MIGRATIONS) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class SqlStorage:
+class SqlStorage(PrivacySql):
     """Every statement of the storage ports, in SQL that SQLite and PostgreSQL both run.
 
     A backend gives the connection (`Database`: rows, row, write, units of work) and the

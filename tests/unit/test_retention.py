@@ -71,3 +71,56 @@ async def test_old_interaction_data_and_inactive_people_are_purged(
         assert await retention.tick() == 0, "idempotent"
     finally:
         await storage.close()
+
+
+def test_the_tickets_period_comes_from_the_config_file() -> None:
+    from bot.application.retention import DEFAULT_TICKET_DAYS, ticket_days
+
+    assert ticket_days({}) == DEFAULT_TICKET_DAYS == 30
+    assert ticket_days({"retention": {"tickets_days": 7}}) == 7
+    assert ticket_days({"retention": {"tickets_days": True}}) == 30
+
+
+async def test_closed_tickets_are_pseudonymised_after_their_period() -> None:
+    """Through the real database on the manual clock: a closed ticket past its period
+    leaves its countable facts with no link to the person; an open one and a recent one
+    stay as they are."""
+    from bot.domain.tickets import TicketSource
+
+    clock = ManualClock(START)
+    storage = await fresh_storage()
+    retention = Retention(storage, clock, days=180, tickets_days=30)
+    try:
+        async with storage.unit_of_work():
+            person = await storage.person(PersonRef("telegram", "5551234"), clock.now())
+            old = await storage.create_ticket(person.id, TicketSource.CRISIS, True, clock.now())
+            await storage.claim_ticket(old.id, "Marie", clock.now() + timedelta(minutes=5))
+            await storage.link_relay(old.id, "to-workers", "10", "20", clock.now())
+            await storage.close_ticket(old.id, "worker", "Marie",
+                                       clock.now() + timedelta(hours=1))
+            await storage.rate_ticket(old.id, 3)
+        clock.advance(timedelta(days=20))
+        async with storage.unit_of_work():
+            recent = await storage.create_ticket(person.id, TicketSource.REQUEST, False,
+                                                 clock.now())
+            await storage.close_ticket(recent.id, "person", None, clock.now())
+            still_open = await storage.create_ticket(person.id, TicketSource.REQUEST, False,
+                                                     clock.now())
+        assert await retention.tick() == 0, "nothing is past its period yet"
+
+        clock.advance(timedelta(days=11))  # the first ticket closed 31 days ago
+        assert await retention.tick() == 1, "the ticket (its relay link by cascade)"
+        history = await storage.query("SELECT * FROM ticket_history")
+        assert not set(history[0].keys()) & {"person_id", "worker", "about", "address"}, \
+            "no link to anyone"
+        assert [tuple(row)[1:] for row in history] == [(
+            "crisis", 1, "2026-01-05T09:00:00.000000+00:00", "2026-01-05T09:05:00.000000+00:00",
+            "2026-01-05T10:00:00.000000+00:00", "worker", 3)]
+        left = {int(row[0]) for row in await storage.query("SELECT id FROM tickets")}
+        assert left == {recent.id, still_open.id}
+        assert await count(storage, "relayed_messages") == 0
+        data = await storage.person_data(person.id)
+        assert "ticket_history" not in {table.table for table in data.tables}
+        assert await retention.tick() == 0, "idempotent"
+    finally:
+        await storage.close()

@@ -257,7 +257,8 @@ class WebChannel:
         language = self._guess(request)
         office = self.engine.offices.offices.get(office_id)
         offered = office.languages if office is not None else ()
-        return self.view.screen([replies.greeting(language),
+        # a new session is a new person: the start page says once what is kept and why
+        return self.view.screen([replies.greeting(language, first_contact=True),
                                  replies.language_picker(language, offered)], language)
 
     def _guess(self, request: Request) -> str:
