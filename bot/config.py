@@ -22,6 +22,7 @@ class Settings:
     telegram_token: str | None = None
     telegram_base_url: str = DEFAULT_TELEGRAM_BASE_URL
     telegram_base_file_url: str | None = None
+    telegram_rate: float = 30.0  # messages a second this process sends (Telegram: 30 a bot)
     db_path: Path = PROJECT_ROOT / "var" / "passerelle.sqlite3"
     database_url: str | None = None  # postgresql://…: PostgreSQL instead of the SQLite file
     instance: str | None = None  # this process's lasting name when several share a database
@@ -87,6 +88,7 @@ def load_settings(
         telegram_base_file_url=file_url,
         db_path=Path(db) if db else defaults.db_path,
         database_url=pick("PASSERELLE_DATABASE_URL", "database_url"),
+        telegram_rate=float(pick("PASSERELLE_TELEGRAM_RATE", "telegram_rate") or 30.0),
         instance=pick("PASSERELLE_INSTANCE", "instance"),
         content_dir=Path(content) if content else defaults.content_dir,
         locales_dir=Path(locales) if locales else defaults.locales_dir,

@@ -78,7 +78,8 @@ class TelegramChannel:
             ApplicationBuilder()
             .token(settings.telegram_token)
             .base_url(settings.telegram_base_url)
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate,
+                                         max_retries=3))
             .updater(None)
         )
         self._storage = storage
