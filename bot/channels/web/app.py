@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.application.flood import FloodGate
 from bot.channels.web import CHANNEL
 from bot.channels.web.sessions import Block, Screen, Sessions
 from bot.channels.web.view import WebOutbound, WebView
@@ -93,6 +94,7 @@ class WebChannel:
     def __init__(self, engine: Engine, pictograms: Callable[[], Mapping[str, Path]],
                  options: WebOptions | None = None, *, default_language: str = "fr") -> None:
         self.engine = engine
+        self.flood: FloodGate | None = None  # set by web_channel: per visitor, as Telegram
         self.options = options or WebOptions()
         self.sessions = Sessions()
         self.view = WebView(self.sessions, engine.replies.glossary)
@@ -223,7 +225,7 @@ class WebChannel:
         if state.office is not None:  # the office of the URL the visitor came by
             event = replace(event, office=state.office)
             state.office = None
-        replies = await self.engine.handle(event)
+        replies = await (self.flood or self.engine).handle(event)
         state.touched = True
         if event.kind is EventKind.BUTTON and event.action == "forget:yes":
             screen = self.view.screen(replies, state.lang)
@@ -361,5 +363,6 @@ def web_channel(app: Passerelle, options: WebOptions | None = None) -> WebChanne
     """The web channel of a wired application, registered with its Router."""
     channel = WebChannel(app.engine, lambda: app.content.current.library.pictograms, options,
                          default_language=app.settings.default_language)
+    channel.flood = FloodGate(app.engine, app.storage, app.clock)
     app.router.register(CHANNEL, channel.outbound)
     return channel
