@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 
 from bot.application.deliveries import once
-from bot.application.flood import FloodGuard, Verdict
+from bot.application.flood import FloodGate
 from bot.application.inbox import InboxProcessor
 from bot.application.jobs import Jobs
 from bot.application.leases import Leases
@@ -47,7 +47,6 @@ from bot.channels.telegram.workers import WorkersGroup
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.source import ContentSource
-from bot.conversation.danger import crisis_anywhere
 from bot.conversation.engine import COMMANDS, Engine
 from bot.domain.inbox import InboxItem
 from bot.domain.messages import Event, EventKind
@@ -86,7 +85,7 @@ class TelegramChannel:
         self._clock = clock
         self.jobs: Jobs | None = None
         self.inbox = InboxProcessor(storage, clock, CHANNEL, self._process)
-        self.flood = FloodGuard(clock)
+        self.flood = FloodGate(engine, storage, clock)  # the web point's, per chat
         self.retry_pauses: tuple[float, ...] = (1.0, 4.0)  # then the reply is given up
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -300,14 +299,9 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
-        verdict = self.flood.check(event.ref.address)
-        if verdict is not Verdict.ALLOW and not self._in_danger(event):
-            if verdict is Verdict.WARN:  # once; then quiet until the flood is over
-                log.info("a person is sending too fast: throttled")
-                await self._slow_down(chat.id, event)
-            return
         self.sender.use_pictograms(self._content.current.library.pictograms)
-        for position, reply in enumerate(await self._engine.handle(event)):
+        # over the limit: one kind reply, then nothing until the flood is over
+        for position, reply in enumerate(await self.flood.handle(event)):
             rendered = self._renderer.render(reply)
             await once(f"reply:{position}",  # handled again after a crash: not sent twice
                        partial(self._send, chat.id, rendered))
@@ -328,20 +322,6 @@ class TelegramChannel:
                 log.warning("a reply failed (%s); trying again in %.0f s",
                             type(error).__name__, pause)
                 await _pause(self._stop, pause)
-
-    def _in_danger(self, event: Event) -> bool:
-        """Danger words are never throttled."""
-        return bool(event.text) and crisis_anywhere(self._content.current.matcher,
-                                                    event.text) is not None
-
-    async def _slow_down(self, chat_id: int, event: Event) -> None:
-        language = await self._storage.known_language(event.ref) or \
-            self._engine.default_language
-        _ = self._engine.replies.gettext(language)
-        text = _("You are sending many messages at once. Please wait a moment, then write "
-                 "again. In danger, call 112.")
-        reply = self._engine.replies.text(language, "⏳ " + text)
-        await self.sender.send(chat_id, self._renderer.render(reply))
 
     @staticmethod
     def _ref(update: Update) -> PersonRef:
