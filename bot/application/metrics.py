@@ -38,7 +38,8 @@ class Metrics(Protocol):
         """A promised message (kind: checkin, reminder, notice) was due, sent, failed…"""
 
     def outbox_lateness(self, kind: str, seconds: float) -> None:
-        """How long after its due time a promised message was accepted by its channel."""
+        """How long after its due time a promised message was accepted by its channel (a
+        retry moves the due time: this is the dispatcher's own delay, not the platform's)."""
 
     def error(self, where: str) -> None:
         """Something failed (a component name, never a person)."""

@@ -137,3 +137,54 @@ def test_the_monitoring_port_is_off_by_default_and_local() -> None:
     assert settings.metrics_port == 9108 and settings.metrics_host == "127.0.0.1"
     assert load_settings({"PASSERELLE_METRICS_PORT": "0"}).metrics_port is None
     assert NO_METRICS.understood("match", "fr") is None
+
+
+async def test_the_dispatcher_counts_due_retried_sent_failed_and_lateness() -> None:
+    from bot.application.dispatcher import Dispatcher, DispatchSettings
+    from bot.application.outbound import PersonUnreachable, Progress, RetryLater, Router
+    from bot.domain.messages import Reply
+    from bot.domain.people import Person
+
+    class Flaky:
+        def __init__(self) -> None:
+            self.failures: list[Exception] = [RetryLater(60)]
+
+        async def send(self, person: Person, reply: Reply, *, skip_parts: int = 0,
+                       progress: Progress | None = None) -> None:
+            if self.failures:
+                raise self.failures.pop(0)
+
+    clock = ManualClock(START)
+    storage = await fresh_storage()
+    router = Router()
+    outbound = Flaky()
+    router.register("test", outbound)
+
+    async def compose(person: Person, item: object) -> Reply:
+        return Reply("message", "fr", {"text": "Rappel"}, None, ())
+
+    dispatcher = Dispatcher(storage, clock, router, compose,
+                            DispatchSettings(per_second=0, per_person_interval=0))
+    metrics = PrometheusMetrics()
+    dispatcher.metrics = metrics
+    try:
+        person = await storage.person(PersonRef("test", CHAT), clock.now())
+        async with storage.unit_of_work():
+            await storage.schedule(person.id, "reminder", "r-1", clock.now())
+        assert await dispatcher.tick() == 0, "429: postponed by retry_after"
+        clock.advance(timedelta(seconds=61))
+        assert await dispatcher.tick() == 1
+        assert dispatcher.heartbeat is not None, "the loop's turn is seen by /healthz"
+        other = await storage.person(PersonRef("test", "blocked"), clock.now())
+        async with storage.unit_of_work():
+            await storage.schedule(other.id, "checkin", "week-2", clock.now())
+        outbound.failures = [PersonUnreachable()]
+        await dispatcher.tick()
+    finally:
+        await storage.close()
+    assert value(metrics, "passerelle_outbox_total", kind="reminder", event="due") == 2
+    assert value(metrics, "passerelle_outbox_total", kind="reminder", event="retried") == 1
+    assert value(metrics, "passerelle_outbox_total", kind="reminder", event="sent") == 1
+    assert value(metrics, "passerelle_outbox_total", kind="checkin", event="failed") == 1
+    late = value(metrics, "passerelle_outbox_lateness_seconds_sum", kind="reminder")
+    assert 0.5 <= late <= 2, "1 s after its due time, which the retry moved 60 s on"
