@@ -30,13 +30,18 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(log_format: str, level: int) -> None:
-    """The root logger's one handler, in the chosen format (replacing any earlier one)."""
+    """The root logger's one handler, in the chosen format (replacing an earlier one of
+    ours). Like `logging.basicConfig`, it adds nothing when a host (a test runner, a
+    program embedding Passerelle) already gave the root logger its own handlers."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    ours = [h for h in root.handlers if getattr(h, "passerelle", False)]
+    if len(ours) < len(root.handlers):
+        return
+    for old in ours:
+        root.removeHandler(old)
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json"
                          else logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "passerelle", False)]:
-        root.removeHandler(old)
     handler.passerelle = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    root.setLevel(level)

@@ -46,10 +46,15 @@ def test_the_format_is_chosen_by_a_setting() -> None:
     root = logging.getLogger()
     before = list(root.handlers), root.level
     try:
-        configure("json", logging.INFO)
-        configure("json", logging.INFO)  # once only, whatever the number of calls
-        ours = [h for h in root.handlers if getattr(h, "passerelle", False)]
-        assert len(ours) == 1 and isinstance(ours[0].formatter, JsonFormatter)
+        root.handlers[:] = []  # a process of its own, as `passerelle run` is
+        configure("text", logging.INFO)
+        configure("json", logging.INFO)  # one handler, whatever the number of calls
+        assert len(root.handlers) == 1 and isinstance(root.handlers[0].formatter,
+                                                      JsonFormatter)
+        host = logging.NullHandler()
+        root.handlers[:] = [host]  # a host that set up logging itself keeps its own
+        configure("json", logging.WARNING)
+        assert root.handlers == [host] and root.level == logging.WARNING
     finally:
         root.handlers[:] = before[0]
         root.setLevel(before[1])
