@@ -197,7 +197,8 @@ def _print(results: list[Measured]) -> None:
     for r in results:
         print(f"  {r.configuration:<24}{r.start_up_s:>7.1f}s"
               f"{f'{r.steady_p50_ms:.0f}/{r.steady_p99_ms:.0f} ms':>18}"
-              f"{r.burst_answered_per_s:>10.1f}{f'{r.burst_p50_ms:.0f}/{r.burst_p99_ms:.0f} ms':>18}"
+              f"{r.burst_answered_per_s:>10.1f}"
+              f"{f'{r.burst_p50_ms:.0f}/{r.burst_p99_ms:.0f} ms':>18}"
               f"{'+'.join(f'{m:.0f}' for m in r.rss_mib):>16}{r.unanswered:>12}")
 
 
