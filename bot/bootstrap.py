@@ -18,6 +18,7 @@ from bot.application.jobs import Jobs, WaitingTickets
 from bot.application.leases import Leases, owner_name
 from bot.application.outbound import Router
 from bot.application.retention import Retention, retention_days, ticket_days
+from bot.application.workers_queue import QueuedDesk, WorkersQueueSettings, WorkersSender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.source import ContentSource
@@ -35,6 +36,7 @@ from bot.understanding.embeddings import Embedder, load_embedder
 
 if TYPE_CHECKING:
     from bot.channels.telegram.adapter import TelegramChannel
+    from bot.channels.telegram.desk import TelegramDesk
 
 
 @dataclass
@@ -129,6 +131,22 @@ def wire_escalation(app: Passerelle, desk: WorkerDesk) -> EscalationService:
     return service
 
 
+def workers_queue(app: Passerelle, desk: TelegramDesk) -> QueuedDesk:
+    """Relays and announcements into workers' groups go through the paced, durable queue
+    (bot.application.workers_queue); its sender runs with the jobs of every process."""
+    from bot.channels.telegram.deliver import bot_api_errors
+
+    per_minute = app.settings.workers_per_minute
+    pace = WorkersQueueSettings(per_minute=per_minute,
+                                gap=min(timedelta(seconds=1), timedelta(minutes=1) / per_minute))
+    telegram_time = SystemClock()  # Telegram's limit runs in real time, even when a test
+    # holds the application's clock still (office hours, reminders)
+    sender = WorkersSender(app.storage, telegram_time, desk, pace, errors=bot_api_errors)
+    if app.jobs is not None:
+        app.jobs.add_loop("workers-queue", sender.run)
+    return QueuedDesk(app.storage, desk, desk.group, telegram_time, sender.wake)
+
+
 def telegram_channel(app: Passerelle) -> TelegramChannel:
     """The Telegram channel, with the workers' forum groups when any is configured
     (PASSERELLE_WORKERS_CHAT_ID, or the offices' `workers_groups`)."""
@@ -148,7 +166,7 @@ def telegram_channel(app: Passerelle) -> TelegramChannel:
         _hours, options = escalation_settings(app.settings)
         desk = TelegramDesk(channel.application.bot, app.settings.workers_chat_id, app.storage,
                             app.clock, app.catalogs, options.workers_language, offices)
-        escalation = wire_escalation(app, desk)
+        escalation = wire_escalation(app, workers_queue(app, desk))
         workers = WorkersDesk(app.engine, escalation, app.engine.followup, app.router,
                               offices)
         channel.workers = WorkersGroup(channel.application.bot, desk, workers)

@@ -32,6 +32,7 @@ class Settings:
     default_language: str = "fr"
     semantic_matching: bool = True
     workers_chat_id: int | None = None
+    workers_per_minute: int = 20  # messages into one workers' group per minute (Telegram's)
     log_message_text: bool = False
     web_enabled: bool = True
     web_host: str = "127.0.0.1"
@@ -80,15 +81,16 @@ def load_settings(
     semantic = pick("PASSERELLE_SEMANTIC", "semantic_matching")
     log_text = pick("PASSERELLE_LOG_MESSAGE_TEXT", "log_message_text")
     web_port = pick("PASSERELLE_WEB_PORT", "web_port")
+    per_minute = pick("PASSERELLE_WORKERS_PER_MINUTE", "workers_per_minute")
     metrics_port = pick("PASSERELLE_METRICS_PORT", "metrics_port")
     log_format = (pick("PASSERELLE_LOG_FORMAT", "log_format") or "text").strip().lower()
     return Settings(
         telegram_token=pick("TELEGRAM_BOT_TOKEN", "telegram_token"),
         telegram_base_url=base_url or defaults.telegram_base_url,
         telegram_base_file_url=file_url,
+        telegram_rate=float(pick("PASSERELLE_TELEGRAM_RATE", "telegram_rate") or 30.0),
         db_path=Path(db) if db else defaults.db_path,
         database_url=pick("PASSERELLE_DATABASE_URL", "database_url"),
-        telegram_rate=float(pick("PASSERELLE_TELEGRAM_RATE", "telegram_rate") or 30.0),
         instance=pick("PASSERELLE_INSTANCE", "instance"),
         content_dir=Path(content) if content else defaults.content_dir,
         locales_dir=Path(locales) if locales else defaults.locales_dir,
@@ -96,6 +98,7 @@ def load_settings(
         default_language=pick("PASSERELLE_DEFAULT_LANGUAGE", "default_language") or "fr",
         semantic_matching=_truthy(semantic, default=True),
         workers_chat_id=int(workers) if workers else None,
+        workers_per_minute=max(1, int(per_minute)) if per_minute else defaults.workers_per_minute,
         log_message_text=_truthy(log_text, default=False),
         web_enabled=_truthy(pick("PASSERELLE_WEB", "web_enabled"), default=True),
         web_host=pick("PASSERELLE_WEB_HOST", "web_host") or defaults.web_host,

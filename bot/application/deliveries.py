@@ -72,3 +72,13 @@ async def once_in_order(prefix: str, send: Callable[[], Awaitable[object]]) -> b
     order they happen (the same order when the update is handled again)."""
     current = _CURRENT.get()
     return await once(current.next_key(prefix) if current else prefix, send)
+
+
+def update_key(key: str | None, kind: str) -> str | None:
+    """A name for a row the current update adds, the same when it is handled again:
+    `<inbox id>:<key>`, or `<inbox id>:<kind>:N` counting this update's rows of that kind.
+    None outside the handling of an update (nothing to recognise later)."""
+    current = _CURRENT.get()
+    if current is None:
+        return None
+    return f"{current.inbox_id}:{key if key is not None else current.next_key(kind)}"

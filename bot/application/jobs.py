@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 
 from bot.application.dispatcher import Dispatcher
@@ -48,6 +48,7 @@ class WaitingTickets:
 
 
 Tick = Callable[[], Awaitable[int]]
+Loop = Callable[[asyncio.Event], Coroutine[object, object, None]]
 
 
 class Jobs:
@@ -59,6 +60,12 @@ class Jobs:
         self.dispatcher = dispatcher
         self._periodic = periodic or []
         self._leases = leases  # None: no other process shares the database
+        self._loops: list[tuple[str, Loop]] = []
+
+    def add_loop(self, name: str, run: Loop) -> None:
+        """A continuous sender like the dispatcher (e.g. the workers' queue), run in every
+        process until `stop`: its claims are safe to share."""
+        self._loops.append((name, run))
 
     def add(self, name: str, tick: Tick, every: timedelta) -> None:
         self._periodic.append((name, tick, every))
@@ -66,6 +73,7 @@ class Jobs:
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set; in-flight claims are given back before returning."""
         tasks = [asyncio.create_task(self.dispatcher.run(stop), name="outbox")]
+        tasks += [asyncio.create_task(run(stop), name=name) for name, run in self._loops]
         tasks += [asyncio.create_task(self._every(stop, name, tick, every), name=name)
                   for name, tick, every in self._periodic]
         try:

@@ -279,7 +279,14 @@ class EscalationService:
 
     async def _effect(self, send: Callable[[], Awaitable[None]], key: str | None = None) -> None:
         """A call to the workers' desk: after the commit when inside a unit of work; with a
-        `key`, at most once for the update being handled (bot.application.deliveries)."""
+        `key`, at most once for the update being handled (bot.application.deliveries).
+        A queued desk (bot.application.workers_queue) writes its row now, in the unit of
+        work, named by `key` so handling the update again adds none."""
+        enqueue_under = getattr(self._desk, "enqueue_under", None)
+        if enqueue_under is not None:
+            await enqueue_under(key, send)
+            return
+
         async def call() -> None:
             if key is None:
                 await send()

@@ -37,6 +37,7 @@ from bot.storage.unit_of_work import (
     utc_text_or_none,
 )
 from bot.storage.versions import refuse_newer
+from bot.storage.workers_queue import WorkersQueueSql
 
 MIGRATIONS = "bot.storage.migrations"
 # Who answers a person is the state of their open ticket, never a second copy of it:
@@ -55,7 +56,7 @@ def _migrations(package: str = MIGRATIONS) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class SqlStorage(PrivacySql):
+class SqlStorage(WorkersQueueSql, PrivacySql):
     """Every statement of the storage ports, in SQL that SQLite and PostgreSQL both run.
 
     A backend gives the connection (`Database`: rows, row, write, units of work) and the

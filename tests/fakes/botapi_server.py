@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -177,6 +178,12 @@ class FakeBotApi(WebhookMode):
         self.allowed_updates: frozenset[str] = _DEFAULT_UPDATE_TYPES
         self.file_contents: dict[str, bytes] = {}
         self._faults: dict[str, list[_Fault]] = {}
+        # chat id -> (messages allowed, window in seconds): Telegram's ~20 a minute per group
+        self.group_limits: dict[int, tuple[int, float]] = {}
+        self._accepted_at: dict[int, list[float]] = {}  # chat id -> monotonic send times
+        self.rate_limited: list[Call] = []  # sends answered 429 by `limit_group`
+        self.too_early: list[Call] = []  # sends before the retry_after they were given ended
+        self._held_until: dict[int, float] = {}
         self._next_update_id = 500_000
         self._next_message_id: dict[int, int] = {}
         self._file_counter = itertools.count(1)
@@ -243,6 +250,35 @@ class FakeBotApi(WebhookMode):
         """
         self._faults.setdefault(method, []).append(_Fault(status, description, retry_after,
                                                           times))
+
+    def limit_group(self, chat_id: int, messages: int, window: float = 60.0) -> None:
+        """Answer 429 with retry_after, as Telegram does, to a send into `chat_id` beyond
+        `messages` accepted in the last `window` seconds (retry_after: until one leaves)."""
+        self.group_limits[chat_id] = (messages, window)
+
+    def _over_group_limit(self, call: Call) -> int | None:
+        """The retry_after to answer, or None (and the send is counted) when within limit."""
+        if call.method not in SEND_METHODS:
+            return None
+        try:
+            chat = self._chat_id(call.params.get("chat_id"))
+        except ApiError:
+            return None
+        limit = self.group_limits.get(chat)
+        if limit is None:
+            return None
+        messages, window = limit
+        now = time.monotonic()
+        if now < self._held_until.get(chat, 0.0) - 0.05:  # a little slack for the clocks
+            self.too_early.append(call)
+        recent = [t for t in self._accepted_at.get(chat, []) if now - t < window]
+        self._accepted_at[chat] = recent
+        if len(recent) >= messages:
+            retry_after = max(1, math.ceil(window - (now - recent[0])))
+            self._held_until[chat] = now + retry_after
+            return retry_after
+        recent.append(now)
+        return None
 
     def on(self, method: str, handler: Handler) -> None:
         """Override the behaviour of ``method``: ``handler(server, params, files)`` returns the
@@ -388,6 +424,12 @@ class FakeBotApi(WebhookMode):
         return web.json_response(payload, status=status)
 
     async def _respond(self, call: Call) -> tuple[int, JSONDict]:
+        retry_after = self._over_group_limit(call)
+        if retry_after is not None:
+            self.rate_limited.append(call)
+            return 429, {"ok": False, "error_code": 429,
+                         "description": f"Too Many Requests: retry after {retry_after}",
+                         "parameters": {"retry_after": retry_after}}
         faults = self._faults.get(call.method)
         if faults:
             fault = faults[0]
