@@ -223,7 +223,8 @@ class SqlStorage(WorkersQueueSql, PrivacySql):
             if not conditions:
                 continue
             rows = await self._c.rows(
-                f"SELECT * FROM {table} WHERE " + " OR ".join(f"({c})" for c in conditions),
+                f"SELECT * FROM {table} WHERE " + " OR ".join(f"({c})" for c in conditions)
+                + " ORDER BY 1",  # the first column (the id): the order they were made in
                 tuple(params))
             if rows:
                 found.append(StoredRows(table, tuple(dict(r) for r in rows)))
