@@ -1,6 +1,6 @@
 """`make bench`: how well Passerelle finds the right answer.
 
-Three topic sets: the development set (shared/eval/dev.jsonl, tuned on),
+Four topic sets: the development set (shared/eval/dev.jsonl, tuned on),
 tests/data/heldout_topics.jsonl (the first held-out split: looked at while tuning, so no
 longer untouched) and tests/data/heldout2_topics.jsonl (the second, written before the
 second round of tuning: measure only, aggregates only) and tests/data/heldout3_topics.jsonl
@@ -15,7 +15,7 @@ ordinary questions. Also per-message latency (p50/p99) and memory. The numbers a
 written to var/bench/understanding.json (PASSERELLE_BENCH_REPORT to change it).
 `--topics` runs only this part.
 
-The crisis section (`--crisis` runs only it) measures crisis detection on four sets: the
+The crisis section (`--crisis` runs only it) measures crisis detection on five sets: the
 development set (crisis vs everything else), tests/data/crisis_tuning.jsonl (written to tune
 the patterns), tests/data/crisis_heldout.jsonl (written before the patterns) and
 tests/data/heldout2_crisis.jsonl (the second held-out split, a tuning set since round 3) and
@@ -56,16 +56,19 @@ from bot.understanding.embeddings import load_embedder  # noqa: E402
 from bot.understanding.matcher import CRISIS, Matcher  # noqa: E402
 from bot.understanding.normalize import normalize, script_of  # noqa: E402
 
-HELDOUT = ROOT / "tests" / "data" / "heldout_topics.jsonl"
-HELDOUT2 = ROOT / "tests" / "data" / "heldout2_topics.jsonl"
-HELDOUT3 = ROOT / "tests" / "data" / "heldout3_topics.jsonl"
+DATA = ROOT / "tests" / "data"
+TOPIC_SETS = {"held-out": DATA / "heldout_topics.jsonl",
+              "held-out-2": DATA / "heldout2_topics.jsonl",
+              "held-out-3": DATA / "heldout3_topics.jsonl"}
+HELDOUT = TOPIC_SETS["held-out"]
+HELDOUT2 = TOPIC_SETS["held-out-2"]
 OUT_OF_SCOPE_LABEL = "out-of-scope"  # heldout_topics.jsonl; the dev set says "none"
 REPORT = Path(os.environ.get("PASSERELLE_BENCH_REPORT",
                              ROOT / "var" / "bench" / "understanding.json"))
-CRISIS_SETS = {"tuning": ROOT / "tests" / "data" / "crisis_tuning.jsonl",
-               "held-out": ROOT / "tests" / "data" / "crisis_heldout.jsonl",
-               "held-out-2": ROOT / "tests" / "data" / "heldout2_crisis.jsonl",
-               "held-out-3": ROOT / "tests" / "data" / "heldout3_crisis.jsonl"}
+CRISIS_SETS = {"tuning": DATA / "crisis_tuning.jsonl",
+               "held-out": DATA / "crisis_heldout.jsonl",
+               "held-out-2": DATA / "heldout2_crisis.jsonl",
+               "held-out-3": DATA / "heldout3_crisis.jsonl"}
 # Never print which of their messages failed. held-out-3 is the untouched measure; the
 # crisis half of held-out-2 became a tuning set in round 3 (tests/data/README.md).
 AGGREGATES_ONLY = {"held-out-2", "held-out-3"}
@@ -88,12 +91,9 @@ def load_sets() -> dict[str, list[dict[str, str]]]:
     sets: dict[str, list[dict[str, str]]] = {}
     if DEV.exists():
         sets["dev"] = load_dev()
-    if HELDOUT.exists():
-        sets["held-out"] = load_heldout()
-    if HELDOUT2.exists():
-        sets["held-out-2"] = load_heldout(HELDOUT2)
-    if HELDOUT3.exists():
-        sets["held-out-3"] = load_heldout(HELDOUT3)
+    for name, path in TOPIC_SETS.items():
+        if path.exists():
+            sets[name] = load_heldout(path)
     return sets
 
 
@@ -386,7 +386,7 @@ def phrasing_alarms(matcher: Matcher, library: ContentLibrary) -> str:
     return f"{100 * fired / max(len(texts), 1):.2f} % ({fired}/{len(texts)})"
 
 
-CRISIS_SETS_ORDER = ("dev", "tuning", "held-out", "held-out-2", "held-out-3")
+CRISIS_SETS_ORDER = ("dev", *CRISIS_SETS)
 
 
 def crisis_section() -> dict[str, object]:
