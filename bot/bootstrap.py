@@ -69,7 +69,7 @@ def make_embedder(settings: Settings) -> Embedder | None:
 
 def load_content_source(settings: Settings) -> ContentSource:
     """Content and matcher; raises ContentError listing every problem."""
-    return ContentSource(settings.content_dir, make_embedder(settings))
+    return ContentSource(settings.content_dir, make_embedder(settings), settings.cache_dir)
 
 
 async def build(

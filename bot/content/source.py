@@ -35,13 +35,15 @@ class Snapshot:
     matcher: Matcher
 
 
-def build_snapshot(root: Path, embedder: Embedder | None) -> Snapshot:
-    """Load and validate content and build its matcher, or raise ContentError."""
+def build_snapshot(root: Path, embedder: Embedder | None,
+                   cache_dir: Path | None = None) -> Snapshot:
+    """Load and validate content and build its matcher, or raise ContentError. Fitted
+    models are kept in `cache_dir` (default: the embedder's cache folder)."""
     library, problems = load_content(root)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContentError(errors)
-    matcher = Matcher(library, embedder)
+    matcher = Matcher(library, embedder, cache_dir=cache_dir)
     save = getattr(embedder, "save", None)
     if callable(save):
         save()
@@ -51,10 +53,12 @@ def build_snapshot(root: Path, embedder: Embedder | None) -> Snapshot:
 class ContentSource:
     """Gives the engine the current snapshot; reloads without a restart."""
 
-    def __init__(self, root: Path, embedder: Embedder | None) -> None:
+    def __init__(self, root: Path, embedder: Embedder | None,
+                 cache_dir: Path | None = None) -> None:
         self._root = root
         self._embedder = embedder
-        self._snapshot = build_snapshot(root, embedder)
+        self._cache_dir = cache_dir
+        self._snapshot = build_snapshot(root, embedder, cache_dir)
 
     @property
     def current(self) -> Snapshot:
@@ -63,7 +67,8 @@ class ContentSource:
     async def reload(self) -> bool:
         """Try the content on disk now; on failure keep serving the last good one."""
         try:
-            snapshot = await asyncio.to_thread(build_snapshot, self._root, self._embedder)
+            snapshot = await asyncio.to_thread(build_snapshot, self._root, self._embedder,
+                                             self._cache_dir)
         except ContentError as error:
             log.error("new content refused, still serving %s:", self._snapshot.library.version)
             for problem in error.problems:

