@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-OUTCOMES = ("match", "did_you_mean", "out_of_scope", "crisis")
+OUTCOMES = ("match", "did_you_mean", "out_of_scope", "crisis", "crisis_check")
 OUTBOX_EVENTS = ("due", "sent", "failed", "retried")
 
 

@@ -150,6 +150,11 @@ class Engine:
                 self._observe_crisis(late.category, language)
                 return (self.replies.crisis(language, late.category),
                         replace(person, language=language))
+            if result.crisis_check is not None:  # the model is unsure: ask, one tap
+                self.metrics.understood("crisis_check", language)
+                return ([self.replies.crisis_check(language, result.crisis_check.category,
+                                                   result.topic)],
+                        replace(person, language=language))
         if event.kind is EventKind.MEDIA and event.text:  # a caption can be a cry for help
             signal = crisis_anywhere(self.replies.snapshot.matcher, event.text)
             if signal is not None:

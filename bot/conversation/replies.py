@@ -315,6 +315,18 @@ class Replies:
                    (Button("🏠 " + _("Menu"), encode(Act.MENU)),))
         return [Reply("crisis", language, context, None, buttons)]
 
+    def crisis_check(self, language: str, category: str, ordinary_topic: str | None) -> Reply:
+        """The one question asked when the crisis model is unsure: danger now, yes or no?
+        112 is on the screen before any tap. "Yes" gives the category's crisis reply; "no"
+        gives the answer the message would have had (or the menu)."""
+        _ = self.gettext(language)
+        question = "⚠️ " + _("Are you or someone near you in danger right now?")
+        numbers = _("Emergency: call 112. Free, day and night.")
+        no = (encode(Act.TOPIC, ordinary_topic) if ordinary_topic is not None
+              else encode(Act.MENU))
+        buttons = ((Button("🆘 " + _("Yes, danger now"), encode(Act.TOPIC, f"crisis-{category}")),),
+                   (Button(_("No, I have a question"), no),))
+        return self.text(language, f"{question}\n{numbers}", buttons)
 
     def talk_to_person(self, language: str) -> Reply:
         _ = self.gettext(language)

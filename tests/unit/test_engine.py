@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from bot.clock import ManualClock
@@ -19,6 +20,8 @@ from bot.domain.messages import Event, EventKind, Reply
 from bot.domain.people import PersonRef
 from bot.i18n.catalogs import Catalogs
 from bot.storage.sqlite import SqlStorage
+from bot.understanding.crisis import CrisisCategory
+from bot.understanding.crisis_model import ASK_AT, FIRE_AT, CrisisEstimate
 from tests.databases import fresh_storage
 from tests.factory import CONTENT, topic_file
 
@@ -194,3 +197,27 @@ async def test_the_crisis_answer_fits_the_danger_in_any_state_and_in_captions(
     assert replies[0].template == "crisis" and "112" in str(replies[0].context["numbers"])
     (photo,) = await engine.handle(Event(REF, EventKind.MEDIA, media="photo", text="ma carte"))
     assert photo.template != "crisis", "an ordinary caption is not an emergency"
+
+
+class _UnsureModel:
+    """The crisis model unsure (P(danger) between asking and replying), whatever the text."""
+
+    def estimate(self, text: str) -> CrisisEstimate:
+        return CrisisEstimate((ASK_AT + FIRE_AT) / 2, CrisisCategory.MEDICAL)
+
+
+async def test_an_unsure_crisis_model_asks_once_and_both_answers_lead_on(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    matcher = engine.replies.snapshot.matcher
+    monkeypatch.setattr(matcher, "crisis_model", _UnsureModel())
+    await press(engine, "lang:ar")
+    (question,) = await say(engine, "garantie locative cpas")
+    assert "112" in question.context["text"] and "خطر" in question.context["text"]
+    assert actions(question) == ["topic:crisis-medical", "topic:rental-deposit"]
+    (crisis,) = await press(engine, "topic:crisis-medical")
+    assert crisis.template == "crisis" and "112" in str(crisis.context["numbers"])
+    answer = await press(engine, "topic:rental-deposit")
+    assert answer[0].template == "answer"
+    (unknown,) = await say(engine, "zzzz qqqq")
+    assert "topic:crisis-medical" in actions(unknown) and "menu" in actions(unknown)
