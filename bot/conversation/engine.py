@@ -151,7 +151,6 @@ class Engine:
                 return (self.replies.crisis(language, late.category),
                         replace(person, language=language))
             if result.crisis_check is not None:  # the model is unsure: ask, one tap
-                self.metrics.understood("crisis_check", language)
                 return ([self.replies.crisis_check(language, result.crisis_check.category,
                                                    result.topic)],
                         replace(person, language=language))
@@ -174,6 +173,8 @@ class Engine:
         """Count what typed text became (never the text)."""
         if result.topic == CRISIS or result.crisis is not None:
             self._observe_crisis(result.crisis.category if result.crisis else None, language)
+        elif result.crisis_check is not None:  # asked "in danger now?" instead of answering
+            self.metrics.understood("crisis_check", language)
         elif result.topic is not None:
             self.metrics.understood("match", language)
         else:
