@@ -616,7 +616,8 @@ def main() -> int:
         report.update(topic_section())
     if "--topics" not in sys.argv:
         report["crisis"] = crisis_section()
-    print(f"Written to {write_report(report).relative_to(ROOT)}")
+    written = write_report(report)
+    print(f"Written to {written.relative_to(ROOT) if written.is_relative_to(ROOT) else written}")
     return 0
 
 
