@@ -216,12 +216,14 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.content.crisis_lint import crisis_problems
+    from bot.content.elsewhere_lint import elsewhere_problems
     from bot.content.lint import lint, translation_problems, translation_report
     from bot.content.loader import load_content
 
     root = settings.content_dir
     library, problems = load_content(root)
-    problems += lint(library) + translation_problems(library) + crisis_problems(library)
+    problems += (lint(library) + translation_problems(library) + crisis_problems(library)
+                 + elsewhere_problems(library))
     shown_root = root.parent if root.parent.exists() else PROJECT_ROOT
     for problem in sorted(problems, key=lambda p: (p.severity != "error", str(p.path), p.line)):
         print(problem.describe(shown_root))

@@ -24,6 +24,7 @@ from bot.understanding.crisis_model import (
     CrisisModel,
     load_crisis_model,
 )
+from bot.understanding.elsewhere import ElsewhereRule
 from bot.understanding.embeddings import Embedder
 from bot.understanding.language_names import LanguageNames
 from bot.understanding.lexical import LexicalIndex
@@ -136,6 +137,7 @@ class Matcher:
             library.root, semantic_at=self._tuning.crisis_semantic_at)
         self.crisis_model: CrisisModel | None = load_crisis_model(
             library.root, ordinary_texts(library), embedder, cache_dir)
+        self.elsewhere = ElsewhereRule.from_content(library.root)
         extra_names = {code: tuple(lang.names) for code, lang in library.languages.items()}
         self.language_names = LanguageNames(sorted(library.languages), extra_names)
 
@@ -252,6 +254,8 @@ class Matcher:
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         if not ranked or out_of_scope >= ranked[0][1] * self._tuning.out_of_scope_ratio:
             return MatchResult(None, ranked[0][1] if ranked else 0.0)
+        if self.elsewhere.declines(text, ranked[0][0]):  # another country's rules
+            return MatchResult(None, ranked[0][1])
         tuning = self._tuning
         answer_at, suggest_at, margin = (
             (tuning.answer_at, tuning.suggest_at, tuning.margin) if self.semantic
