@@ -418,6 +418,7 @@ class Engine:
     ) -> tuple[list[Reply], Person]:
         if topic_id == CRISIS or is_crisis_reply(topic_id):
             category = topic_id.removeprefix("crisis-") if topic_id != CRISIS else None
+            self.metrics.crisis(category or "general")  # "🆘 Yes, danger now" was tapped
             return self.replies.crisis(language, category), person
         if topic_id == "talk-to-a-person":
             return await self.tickets.person_requested(person, language, TicketSource.REQUEST)

@@ -45,9 +45,10 @@ async def test_the_engine_counts_updates_replies_and_what_text_became(
         await engine.handle(Event(ref, EventKind.TEXT, text="garantie locative"))
         await engine.handle(Event(ref, EventKind.TEXT, text="zzqx wvvk plorf"))
         await engine.handle(Event(ref, EventKind.TEXT, text=secret))
+        await engine.handle(Event(ref, EventKind.BUTTON, action="topic:crisis-medical"))
     finally:
         await storage.close()
-    assert value(metrics, "passerelle_updates_total", channel="telegram", language="fr") == 4
+    assert value(metrics, "passerelle_updates_total", channel="telegram", language="fr") == 5
     assert value(metrics, "passerelle_replies_total", channel="telegram", language="fr") >= 4
     assert value(metrics, "passerelle_understanding_total", outcome="match",
                  language="fr") == 1
@@ -57,6 +58,8 @@ async def test_the_engine_counts_updates_replies_and_what_text_became(
     assert value(metrics, "passerelle_understanding_total", outcome="crisis",
                  language="fr") == 1
     assert value(metrics, "passerelle_crisis_detections_total", category="suicide") == 1
+    assert value(metrics, "passerelle_crisis_detections_total", category="medical") == 1, \
+        "a tap on 'Yes, danger now' (the check question) is counted as a detection"
     page = metrics.exposition().decode()
     assert CHAT not in page and "mourir" not in page and "locative" not in page
 
