@@ -138,13 +138,6 @@ class CrisisModel:
         self._none = classes.index(NONE)
         self._categories = [(i, CrisisCategory(c)) for i, c in enumerate(classes) if c != NONE]
 
-    def _features(self, texts: list[str], vectors: np.ndarray | None) -> sparse.csr_matrix:
-        characters = self._vectorizer.transform([character_form(t) for t in texts])
-        if vectors is None:
-            return sparse.csr_matrix(characters)
-        return sparse.hstack([characters, sparse.csr_matrix(EMBEDDING_WEIGHT * vectors)],
-                             format="csr")
-
     def _cached(self, examples: CrisisExamples, cache_dir: Path | None
                 ) -> tuple[TfidfVectorizer, LogisticRegression]:
         """Fit once per content version; the fitted pair is kept in the cache folder."""
@@ -155,14 +148,12 @@ class CrisisModel:
             digest.update(f"{label}\t{text}\n".encode())
         key = digest.hexdigest()[:16]
         if key in _FITTED:  # the same content in this process (tests, reloads)
-            self._vectorizer = _FITTED[key][0]
             return _FITTED[key]
         path = cache_dir / f"crisis-model-{key}.pkl" if cache_dir else None
         if path is not None and path.exists():
             try:
                 with path.open("rb") as handle:
                     fitted: tuple[TfidfVectorizer, LogisticRegression] = pickle.load(handle)
-                self._vectorizer = fitted[0]
                 _FITTED[key] = fitted
                 return fitted
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
@@ -170,11 +161,10 @@ class CrisisModel:
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                      min_df=2)
         vectorizer.fit([character_form(t) for t in examples.texts])
-        self._vectorizer = vectorizer
         texts = list(examples.texts)
         vectors = self._embedder.embed(texts) if self._embedder is not None else None
         model = LogisticRegression(C=REGULARISATION, max_iter=4000, class_weight="balanced")
-        model.fit(self._features(texts, vectors), list(examples.labels))
+        model.fit(_features(vectorizer, texts, vectors), list(examples.labels))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(".tmp")
@@ -187,9 +177,19 @@ class CrisisModel:
     def estimate(self, text: str) -> CrisisEstimate:
         """P(danger now) = 1 − P(not a crisis); the kind is the likeliest category."""
         vector = self._embedder.embed_query(text) if self._embedder is not None else None
-        proba = self._model.predict_proba(self._features([text], vector))[0]
+        proba = self._model.predict_proba(_features(self._vectorizer, [text], vector))[0]
         _, category = max(self._categories, key=lambda item: proba[item[0]])
         return CrisisEstimate(float(1.0 - proba[self._none]), category)
+
+
+def _features(vectorizer: TfidfVectorizer, texts: list[str],
+              vectors: np.ndarray | None) -> sparse.csr_matrix:
+    """Character n-grams, beside the e5 vectors when there are any."""
+    characters = vectorizer.transform([character_form(t) for t in texts])
+    if vectors is None:
+        return sparse.csr_matrix(characters)
+    return sparse.hstack([characters, sparse.csr_matrix(EMBEDDING_WEIGHT * vectors)],
+                         format="csr")
 
 
 def load_crisis_model(content_root: Path, ordinary: Iterable[str],
