@@ -280,6 +280,21 @@ def slot_count(source: str) -> int:
 # --- the rules -----------------------------------------------------------------------------
 
 
+def read_yaml_folder(folder: Path, what: str) -> dict[str, Mapping[str, Any]]:
+    """Each `*.yaml` mapping of a folder by file stem (the language); a broken file is
+    logged with `what` it holds and skipped, so one editor's typo silences nothing else."""
+    documents: dict[str, Mapping[str, Any]] = {}
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            log.error("%s %s unreadable: %s", what, path.name, error)
+            continue
+        if isinstance(data, dict):
+            documents[path.stem] = data
+    return documents
+
+
 @dataclass(frozen=True)
 class CrisisRules:
     """All languages' patterns, near misses and cue words, compiled."""
@@ -291,16 +306,7 @@ class CrisisRules:
     @classmethod
     def load(cls, folder: Path) -> CrisisRules:
         """Read `content/crisis/*.yaml`. A broken file is logged and skipped, not fatal."""
-        documents: dict[str, Mapping[str, Any]] = {}
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError) as error:
-                log.error("crisis rules %s unreadable: %s", path.name, error)
-                continue
-            if isinstance(data, dict):
-                documents[path.stem] = data
-        return cls.from_documents(documents)
+        return cls.from_documents(read_yaml_folder(folder, "crisis rules"))
 
     @classmethod
     def from_documents(cls, documents: Mapping[str, Mapping[str, Any]]) -> CrisisRules:

@@ -34,12 +34,17 @@ from typing import Any
 
 import numpy as np
 import sklearn
-import yaml
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.understanding.crisis import CrisisCategory, CrisisSignal, crisis_normal, skeleton
+from bot.understanding.crisis import (
+    CrisisCategory,
+    CrisisSignal,
+    crisis_normal,
+    read_yaml_folder,
+    skeleton,
+)
 from bot.understanding.embeddings import Embedder
 
 log = logging.getLogger(__name__)
@@ -80,16 +85,7 @@ class CrisisExamples:
     @classmethod
     def load(cls, folder: Path) -> CrisisExamples:
         """Read `content/crisis/examples/*.yaml`; a broken file is logged and skipped."""
-        documents: dict[str, Mapping[str, Any]] = {}
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError) as error:
-                log.error("crisis examples %s unreadable: %s", path.name, error)
-                continue
-            if isinstance(data, dict):
-                documents[path.stem] = data
-        return cls.from_documents(documents)
+        return cls.from_documents(read_yaml_folder(folder, "crisis examples"))
 
     @classmethod
     def from_documents(cls, documents: Mapping[str, Mapping[str, Any]]) -> CrisisExamples:
