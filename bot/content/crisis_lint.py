@@ -16,6 +16,7 @@ from bot.content.library import ContentLibrary
 from bot.content.model import Problem
 from bot.understanding.crisis import CRISIS_FOLDER, CrisisCategory, CrisisRules, crisis_normal
 from bot.understanding.crisis_model import EXAMPLES_FOLDER
+from bot.understanding.matcher import ordinary_texts
 
 SECTIONS = (*(category.value for category in CrisisCategory), "not_crisis")
 MIN_PER_CATEGORY = 10
@@ -27,8 +28,7 @@ def crisis_problems(library: ContentLibrary) -> list[Problem]:
     problems = [Problem(folder / f"{message.split(':', 1)[0]}.yaml", 1, message,
                         "see content/crisis/README.md, 'How to write a phrase'")
                 for message in CrisisRules.load(folder).check()]
-    ordinary = {crisis_normal(text) for (_, topic_id), topic in library.topics.items()
-                if not topic_id.startswith("crisis") for text in topic.phrasings}
+    ordinary = {crisis_normal(text) for text in ordinary_texts(library)}
     for path in sorted((library.root / EXAMPLES_FOLDER).glob("*.yaml")):
         problems.extend(_example_problems(path, ordinary))
     return problems
@@ -62,7 +62,7 @@ def _example_problems(path: Path, ordinary: set[str]) -> list[Problem]:
             seen.setdefault(normal, section)
             if section != "not_crisis" and normal in ordinary:
                 problems.append(Problem(path, where, f"«{text}» is an emergency here but an "
-                                        "ordinary phrasing of a topic",
+                                        "ordinary phrasing, title or out-of-scope example",
                                         "remove it from the topic or from this file"))
     for section in SECTIONS[:-1]:
         count = len(data.get(section) or [])

@@ -47,7 +47,7 @@ from typing import Any
 
 import yaml
 
-from bot.understanding.normalize import normalize
+from bot.understanding.normalize import ARABIC_PROCLITICS, normalize
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,6 @@ def skeleton(normal: str) -> str:
 # --- the pattern language -------------------------------------------------------------------
 
 _ARABIC_WORD = re.compile("[\u0600-\u06ff]")
-_ARABIC_CLITICS = "(?:و|ف)?(?:ب|ل|ك)?(?:ال|ل)?"
 _LATIN_ARTICLE = "(?:ə?l)?"  # on the skeleton: l, el, al, il
 
 
@@ -237,7 +236,7 @@ def _alternative(word: str, latin: bool) -> str:
         raise ValueError(f"empty word in pattern: {word!r}")
     body = " ".join(re.escape(p) for p in parts)
     if _ARABIC_WORD.search(body) and not starts:
-        body = _ARABIC_CLITICS + body
+        body = ARABIC_PROCLITICS + body
     elif latin and not starts and parts[0].isascii() and parts[0][:1].isalpha():
         body = _LATIN_ARTICLE + body  # Arabizi "l7bob", "el beit", "ldar": the article
     return ("\\S*" if starts else "") + body + ("\\S*" if ends else "")

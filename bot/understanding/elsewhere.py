@@ -27,13 +27,12 @@ from typing import Any
 
 import yaml
 
-from bot.understanding.normalize import normalize
+from bot.understanding.normalize import ARABIC_PROCLITICS, normalize
 
 log = logging.getLogger(__name__)
 
 ELSEWHERE_FILE = "elsewhere.yaml"
 SECTIONS = ("elsewhere", "here", "origin", "abroad_topics")
-_ARABIC_PROCLITICS = "(?:[وف]?(?:[بلك])?(?:ال)?)"
 
 
 def _pattern(entries: Iterable[str]) -> re.Pattern[str] | None:
@@ -46,7 +45,7 @@ def _pattern(entries: Iterable[str]) -> re.Pattern[str] | None:
             continue
         body = r"\s+".join(re.escape(word) for word in words)
         arabic = any("\u0600" <= char <= "\u06ff" for char in body)
-        parts.append((_ARABIC_PROCLITICS if arabic else "") + body + (r"\w*" if prefix else ""))
+        parts.append((ARABIC_PROCLITICS if arabic else "") + body + (r"\w*" if prefix else ""))
     if not parts:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(sorted(parts, key=len, reverse=True)) +

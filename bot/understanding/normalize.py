@@ -24,6 +24,9 @@ _ARABIC_LETTERS = str.maketrans(
 # ' ’ ʼ (Ukrainian apostrophe, a letter for Unicode) ` ´: all separate words the same way.
 _APOSTROPHES = str.maketrans({"'": " ", "\u2019": " ", "\u02bc": " ", "`": " ", "\u00b4": " "})
 _WORD_SEPARATORS = re.compile(r"[^\w@+]+", re.UNICODE)
+# Arabic writes the conjunctions (و ف), prepositions (ب ل ك) and the article (ال, or ل
+# after ل: "للبيت") onto the next word; a pattern for a word allows them in front of it.
+ARABIC_PROCLITICS = "(?:[وف])?(?:[بلك])?(?:ال|ل)?"
 
 # Ge'ez: (variant series start, canonical series start); each series has 8 code points.
 _GEEZ_SERIES = ((0x1210, 0x1200), (0x1280, 0x1200), (0x1220, 0x1230), (0x12D0, 0x12A0),

@@ -38,7 +38,14 @@ def test_an_ordinary_phrasing_filed_as_an_emergency_is_an_error(tmp_path: Path) 
     library, _ = load_content(CONTENT)
     phrasing = library.topics[("fr", "rental-deposit")].phrasings[0]
     found = _problems(tmp_path, f'violence:\n  - "{phrasing}"\n')
-    assert any("ordinary phrasing of a topic" in p for p in found)
+    assert any("ordinary phrasing, title or out-of-scope example" in p for p in found)
+
+
+def test_an_out_of_scope_example_filed_as_an_emergency_is_an_error(tmp_path: Path) -> None:
+    library, _ = load_content(CONTENT)
+    example = next(iter(library.out_of_scope))
+    found = _problems(tmp_path, f'fire:\n  - "{example}"\n')
+    assert any("xx.yaml:2: ERROR" in p and "out-of-scope example" in p for p in found)
 
 
 def test_broken_yaml_and_one_word_rules_are_named(tmp_path: Path) -> None:
