@@ -14,7 +14,13 @@ import yaml
 
 from bot.content.library import ContentLibrary
 from bot.content.model import Problem
-from bot.understanding.crisis import CRISIS_FOLDER, CrisisCategory, CrisisRules, crisis_normal
+from bot.understanding.crisis import (
+    CRISIS_FOLDER,
+    CrisisCategory,
+    CrisisRules,
+    Pattern,
+    crisis_normal,
+)
 from bot.understanding.crisis_model import EXAMPLES_FOLDER
 from bot.understanding.matcher import ordinary_texts
 
@@ -25,16 +31,18 @@ MIN_PER_CATEGORY = 10
 def crisis_problems(library: ContentLibrary) -> list[Problem]:
     """Rule problems, then example problems, for every language."""
     folder = library.root / CRISIS_FOLDER
+    rules = CrisisRules.load(folder)
     problems = [Problem(folder / f"{message.split(':', 1)[0]}.yaml", 1, message,
                         "see content/crisis/README.md, 'How to write a phrase'")
-                for message in CrisisRules.load(folder).check()]
+                for message in rules.check()]
     ordinary = {crisis_normal(text) for text in ordinary_texts(library)}
     for path in sorted((library.root / EXAMPLES_FOLDER).glob("*.yaml")):
-        problems.extend(_example_problems(path, ordinary))
+        problems.extend(_example_problems(path, ordinary, rules.not_now))
     return problems
 
 
-def _example_problems(path: Path, ordinary: set[str]) -> list[Problem]:
+def _example_problems(path: Path, ordinary: set[str],
+                      not_now: tuple[Pattern, ...] = ()) -> list[Problem]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
@@ -64,6 +72,12 @@ def _example_problems(path: Path, ordinary: set[str]) -> list[Problem]:
                 problems.append(Problem(path, where, f"«{text}» is an emergency here but an "
                                         "ordinary phrasing, title or out-of-scope example",
                                         "remove it from the topic or from this file"))
+            marker = next((m for m in not_now if m.regex.search(normal)), None)
+            if section != "not_crisis" and marker is not None:
+                problems.append(Problem(path, where, f"«{text}» is an emergency, but the "
+                                        f"not-now marker «{marker.source}» ({marker.name}) "
+                                        "is in it, so the bot would only ask",
+                                        "make the marker more precise, or check the label"))
     for section in SECTIONS[:-1]:
         count = len(data.get(section) or [])
         if count < MIN_PER_CATEGORY:

@@ -296,11 +296,15 @@ def read_yaml_folder(folder: Path, what: str) -> dict[str, Mapping[str, Any]]:
 
 @dataclass(frozen=True)
 class CrisisRules:
-    """All languages' patterns, near misses and cue words, compiled."""
+    """All languages' patterns, near misses, cue words and not-now markers, compiled."""
 
     patterns: dict[CrisisCategory, tuple[Pattern, ...]]
     near_misses: tuple[Pattern, ...]
     cues: dict[CrisisCategory, tuple[Pattern, ...]]
+    # Words that put the danger out of the present: the past ("last year"), a hypothesis
+    # ("if one day"), a story ("in the film"), a dream, a joke ("haha"). They never
+    # silence an alarm; they make the bot ask "in danger right now?" instead of deciding.
+    not_now: tuple[Pattern, ...] = ()
 
     @classmethod
     def load(cls, folder: Path) -> CrisisRules:
@@ -312,6 +316,7 @@ class CrisisRules:
         patterns: dict[CrisisCategory, list[Pattern]] = {c: [] for c in CrisisCategory}
         cues: dict[CrisisCategory, list[Pattern]] = {c: [] for c in CrisisCategory}
         near: list[Pattern] = []
+        not_now: list[Pattern] = []
         for lang, data in documents.items():
             for section, latin in (("patterns", False), ("latin", True)):
                 for category, sources in _categories(data.get(section)):
@@ -324,13 +329,15 @@ class CrisisRules:
                     compiled = _compile(f"{lang}:cue:{category}:{i}", source, False)
                     if compiled is not None:
                         cues[category].append(compiled)
-            for section, latin in (("not_crisis", False), ("not_crisis_latin", True)):
+            for section, latin, into in (("not_crisis", False, near),
+                                         ("not_crisis_latin", True, near),
+                                         ("not_now", False, not_now)):
                 for i, source in enumerate(_strings(data.get(section))):
                     compiled = _compile(f"{lang}:{section}:{i}", source, latin)
                     if compiled is not None:
-                        near.append(compiled)
+                        into.append(compiled)
         return cls({c: tuple(p) for c, p in patterns.items()}, tuple(near),
-                   {c: tuple(p) for c, p in cues.items()})
+                   {c: tuple(p) for c, p in cues.items()}, tuple(not_now))
 
     def check(self) -> list[str]:
         """Problems an editor must fix. A one-word pattern would decide alone, so it must say
@@ -429,6 +436,16 @@ class CrisisDetector:
         normal = crisis_normal(clipped)
         return bool(normal) and bool(self._blocked(clipped, {False: normal,
                                                              True: skeleton(normal)}))
+
+    def is_not_now(self, text: str) -> bool:
+        """True when a not-now marker is in the message ("l'année passée", "في الفيلم",
+        "haha"): the danger may be over, imagined or a joke, so nothing may decide alone;
+        the bot asks "in danger right now?" (bot.understanding.matcher). Markers are
+        matched as written (after folding), never on the Latin skeleton: short skeletons
+        collide ("films" and "flames" are both 'flms')."""
+        normal = crisis_normal(text[: self._max_chars])
+        return bool(normal) and any(marker.regex.search(normal)
+                                    for marker in self.rules.not_now)
 
     def needs_semantic(self, text: str) -> bool:
         """True when the model's opinion could change the answer: no phrase fired but a

@@ -208,8 +208,10 @@ class Matcher:
     def assess_crisis(self, text: str, signals: _Signals | None = None) -> CrisisAssessment:
         """Phrase rules first (a rule that fires decides); then the learned model: sure →
         the crisis reply, unsure → ask first. A near miss in the message ("mourir de
-        rire") lets the model only ask. The topic classifier's embedding is computed only
-        when it could matter (a danger word, no phrase)."""
+        rire") or a not-now marker ("l'année passée", "haha") explains the alarm: a sure
+        model then only asks, an unsure one stays quiet; a rule beside a not-now marker
+        asks too. The topic classifier's
+        embedding is computed only when it could matter (a danger word, no phrase)."""
         clipped = text[: self._tuning.max_query_chars]
         if not normalize(clipped):
             return CrisisAssessment()
@@ -220,15 +222,23 @@ class Matcher:
             if signals.semantic is not None:
                 semantic = float(signals.semantic[self.topic_ids.index(CRISIS)])
         rule = self.crisis_detector.detect(clipped, semantic)
-        if rule is not None or self.crisis_model is None:
-            return CrisisAssessment(rule)
+        not_now = (rule is not None or self.crisis_model is not None) and \
+            self.crisis_detector.is_not_now(clipped)
+        if rule is not None:
+            return CrisisAssessment(ask=rule) if not_now else CrisisAssessment(rule)
+        if self.crisis_model is None:
+            return CrisisAssessment()
         estimate = self.crisis_model.estimate(clipped)
-        reason = f"model:{estimate.danger:.2f}"
-        if estimate.danger >= self._tuning.crisis_fire_at and \
-                not self.crisis_detector.has_near_miss(clipped):
-            return CrisisAssessment(CrisisSignal(estimate.category, reason))
+        signal = CrisisSignal(estimate.category, f"model:{estimate.danger:.2f}")
+        sure = estimate.danger >= self._tuning.crisis_fire_at
+        if not_now or self.crisis_detector.has_near_miss(clipped):
+            # The alarm words are explained ("mourir de rire", "l'année passée"): only a
+            # sure model may still ask; an unsure one stays quiet.
+            return CrisisAssessment(ask=signal) if sure else CrisisAssessment()
+        if sure:
+            return CrisisAssessment(signal)
         if estimate.danger >= self._tuning.crisis_ask_at:
-            return CrisisAssessment(ask=CrisisSignal(estimate.category, reason))
+            return CrisisAssessment(ask=signal)
         return CrisisAssessment()
 
     def match(self, text: str) -> MatchResult:

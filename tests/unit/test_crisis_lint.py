@@ -53,3 +53,9 @@ def test_broken_yaml_and_one_word_rules_are_named(tmp_path: Path) -> None:
                       '    - "feu"\n')
     assert any("cannot be read as YAML" in p for p in found)
     assert any("one word alone never decides" in p for p in found)
+
+
+def test_an_emergency_example_with_a_not_now_marker_is_an_error(tmp_path: Path) -> None:
+    found = _problems(tmp_path, 'fire:\n  - "fire in the kitchen"\n',
+                      rules='not_now:\n  - "kitchen"\n')
+    assert any("xx.yaml:2: ERROR" in p and "not-now marker «kitchen»" in p for p in found)

@@ -1,6 +1,7 @@
 """The learned crisis model and how its opinion is used: rules decide first; a sure model
-sends the crisis reply; an unsure one (or a sure one beside a near miss) only asks "are
-you in danger right now?", and both answers of that question lead somewhere useful.
+sends the crisis reply; an unsure one (or a sure one beside a near miss or a not-now
+marker) only asks "are you in danger right now?", and both answers of that question lead
+somewhere useful.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ def test_a_near_miss_lets_the_model_only_ask(fixed: Matcher) -> None:
     fixed.crisis_model = _FixedModel(0.99)  # type: ignore[assignment]
     laughing = fixed.assess_crisis("ik lach me dood met die video")
     assert laughing.signal is None and laughing.ask is not None
+    fixed.crisis_model = _FixedModel(FIRE_AT - 0.05)  # type: ignore[assignment]
+    unsure = fixed.assess_crisis("ik lach me dood met die video")
+    assert unsure.signal is None and unsure.ask is None, "explained and unsure: no question"
 
 
 def test_a_rule_decides_whatever_the_model_says(fixed: Matcher) -> None:
@@ -142,3 +146,48 @@ def test_ordinary_questions_rarely_get_the_question(matcher: Matcher) -> None:
                      if a.signal is not None and a.signal.reason.startswith("model:")]
     assert not model_replies
     assert sum(a.ask is not None for a in assessments) <= 0.02 * len(texts)
+
+
+@pytest.mark.parametrize("text", [
+    "l'année passée il y a eu le feu dans notre immeuble, l'assurance paie quand ?",
+    "he used to hit me, now I need a lawyer for the divorce",
+    "in de film van gisteren steekt hij iemand neer met een mes",
+    "حلمت انو البيت عم يحترق",
+    "ዓሚ ገዛና ሓዊ ተላዒሉ ነይሩ",
+    "торік чоловік мене побив, зараз я в безпеці, потрібен адвокат",
+    "il va me tuer ce prof haha",
+])
+def test_danger_that_is_not_now_is_asked_about_never_decided(fixed: Matcher, text: str
+                                                             ) -> None:
+    """The past, a story, a dream or a joke: neither a rule nor a sure model decides; the
+    person is asked "in danger right now?", so a real emergency still gets 112 first."""
+    fixed.crisis_model = _FixedModel(0.99)  # type: ignore[assignment]
+    assessment = fixed.assess_crisis(text)
+    assert assessment.signal is None and assessment.ask is not None, text
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("my boyfriend locked me in and says he will kill me if i leave", "violence"),
+    ("il y a le feu dans la cuisine, vite", "fire"),
+    ("mon fils a avalé des médicaments il y a 5 minutes", "poisoning"),
+])
+def test_an_emergency_now_still_decides(matcher: Matcher, text: str, category: str) -> None:
+    """Markers are specific ('il y a 3 mois', not 'il y a'), and a threat with 'if' sets
+    aside only its own words: 'locked me in' still decides."""
+    signal = matcher.assess_crisis(text).signal
+    assert signal is not None and signal.category.value == category, text
+
+
+def test_a_joking_threat_with_if_gets_no_crisis_reply(matcher: Matcher) -> None:
+    for text in ("ma mere va me tuer si je rate mon examen",
+                 "my mum will kill me if i fail the dutch exam"):
+        assert matcher.assess_crisis(text).signal is None, text
+
+
+def test_no_emergency_example_carries_a_not_now_marker(matcher: Matcher) -> None:
+    """A marker that appears in the editors' own emergencies would turn real alarms into
+    questions: `make check` and this test keep the two apart."""
+    examples = CrisisExamples.load(CONTENT / "crisis" / "examples")
+    marked = [text for text, label in zip(examples.texts, examples.labels, strict=True)
+              if label != NONE and matcher.crisis_detector.is_not_now(text)]
+    assert marked == []
