@@ -64,6 +64,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+SHARED_CACHE = ROOT / "var" / "cache"
+
+
 class Bot:
     """The real entry point, `python -m bot run`, as a child process."""
 
@@ -73,7 +76,9 @@ class Bot:
                     "PASSERELLE_TELEGRAM_BASE_URL": api.base_url,
                     "PASSERELLE_TELEGRAM_BASE_FILE_URL": api.base_file_url,
                     **(database or {"PASSERELLE_DB": str(folder / "chaos.sqlite3")}),
-                    "PASSERELLE_CACHE": str(folder / "cache"),
+                    # the fitted models are keyed by content version: one shared folder
+                    # spares every start (and every test) the crisis model's fit
+                    "PASSERELLE_CACHE": str(SHARED_CACHE),
                     "PASSERELLE_SEMANTIC": "0",
                     "PASSERELLE_WORKERS_CHAT_ID": str(WORKERS),
                     "PASSERELLE_WEB_PORT": str(free_port())}  # the web point runs too

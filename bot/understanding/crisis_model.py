@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -163,7 +164,7 @@ class CrisisModel:
         model.fit(_features(vectorizer, texts, vectors), list(examples.labels))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")  # processes may share it
             with temporary.open("wb") as handle:
                 pickle.dump((vectorizer, model), handle)
             temporary.replace(path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 from pathlib import Path
 
@@ -81,7 +82,7 @@ class SemanticClassifier:
         model.fit(self._embedder.embed(texts), labels)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")  # processes may share it
             with temporary.open("wb") as handle:
                 pickle.dump(model, handle)
             temporary.replace(path)

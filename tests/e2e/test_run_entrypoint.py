@@ -16,13 +16,13 @@ import httpx
 
 from tests.databases import database_environment
 from tests.fakes.botapi_server import TEST_TOKEN, FakeBotApi
-from tools.chaos import ROOT, WORKERS, free_port
+from tools.chaos import ROOT, SHARED_CACHE, WORKERS, free_port
 
 
 def environment(folder: Path, port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     return {**env, **database_environment(folder / "run.sqlite3"),
-            "PASSERELLE_CACHE": str(folder / "cache"), "PASSERELLE_SEMANTIC": "0",
+            "PASSERELLE_CACHE": str(SHARED_CACHE), "PASSERELLE_SEMANTIC": "0",
             "PASSERELLE_WEB_PORT": str(port), **extra}
 
 
