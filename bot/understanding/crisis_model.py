@@ -56,6 +56,7 @@ REGULARISATION = 16.0
 EMBEDDING_WEIGHT = 1.0  # the e5 block against the (L2-normalised) character block
 FIRE_AT = 0.90  # P(danger): the crisis reply without asking
 ASK_AT = 0.40  # P(danger): "Are you in danger right now?"
+FEATURES = "chars-preprocessed"  # what the pickled vectorizer expects (part of the cache key)
 _FITTED: dict[str, tuple[TfidfVectorizer, LogisticRegression]] = {}  # by content digest
 
 
@@ -124,6 +125,13 @@ def character_form(text: str) -> str:
     return f"{normal} | {skeleton(normal)}"
 
 
+def character_vectorizer() -> TfidfVectorizer:
+    """Character 2–5-grams of `character_form`, for the crisis model and the topic
+    classifier alike (spellings of both scripts: "vydalyty dani", "ma bitnafas")."""
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                           min_df=2, preprocessor=character_form)
+
+
 class CrisisModel:
     """`estimate(text)` → CrisisEstimate. Read-only after fitting, so thread-safe."""
 
@@ -140,7 +148,7 @@ class CrisisModel:
         """Fit once per content version; the fitted pair is kept in the cache folder."""
         semantic = self._embedder is not None
         digest = hashlib.sha256(f"{REGULARISATION}|{EMBEDDING_WEIGHT}|{semantic}|"
-                                f"{sklearn.__version__}".encode())
+                                f"{sklearn.__version__}|{FEATURES}".encode())
         for text, label in zip(examples.texts, examples.labels, strict=True):
             digest.update(f"{label}\t{text}\n".encode())
         key = digest.hexdigest()[:16]
@@ -155,9 +163,8 @@ class CrisisModel:
                 return fitted
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
                 log.warning("crisis model cache unreadable, fitting again: %s", error)
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                     min_df=2)
-        vectorizer.fit([character_form(t) for t in examples.texts])
+        vectorizer = character_vectorizer()
+        vectorizer.fit(list(examples.texts))
         texts = list(examples.texts)
         vectors = self._embedder.embed(texts) if self._embedder is not None else None
         model = LogisticRegression(C=REGULARISATION, max_iter=4000, class_weight="balanced")
@@ -182,7 +189,7 @@ class CrisisModel:
 def _features(vectorizer: TfidfVectorizer, texts: list[str],
               vectors: np.ndarray | None) -> sparse.csr_matrix:
     """Character n-grams, beside the e5 vectors when there are any."""
-    characters = vectorizer.transform([character_form(t) for t in texts])
+    characters = vectorizer.transform(texts)
     if vectors is None:
         return sparse.csr_matrix(characters)
     return sparse.hstack([characters, sparse.csr_matrix(EMBEDDING_WEIGHT * vectors)],

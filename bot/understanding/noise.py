@@ -26,7 +26,8 @@ everyone how are
 salam slm salem alaykum alikom aleikum 3likom 3alaykom assalamu chokran choukran shukran
 shokran ahlan marhaba mar7aba sba7 sbah lkhir labas
 selam kemey aleka alekum alekhum yekenyeley yekenyelay dehan
-pryvit dyakuyu dyakuju spasybi
+pryvit pryvet privet vitayu vitaiu dobryi dobryy dobryj dobroho dobrogo den dnia ranok vechir
+dyakuyu dyakuju diakuiu diakuyu spasybi spasibo zdravstvuite zdravstvujte zdrastvuite
 """
 _SCRIPTS = """
 مرحبا مرحبه اهلا وسهلا السلام عليكم سلام شكرا جزيلا تمام اوكي صباح مساء الخير النور يعطيك

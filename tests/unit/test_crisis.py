@@ -311,7 +311,8 @@ def test_crisis_comes_before_a_language_name(matcher: Matcher) -> None:
 
 
 @pytest.mark.parametrize("text", ["hello", "ok 7", "merci", "bonjour 82", "👍", "salam",
-                                  "ሰላም", "привіт", "مرحبا", "dank je", "ok", "salut ça va"])
+                                  "ሰላም", "привіт", "مرحبا", "dank je", "ok", "salut ça va",
+                                  "dobryi den", "pryvit, diakuiu"])
 def test_greetings_and_noise_get_the_menu(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).topic == "main-menu"
 
