@@ -14,13 +14,7 @@ import yaml
 
 from bot.content.library import ContentLibrary
 from bot.content.model import Problem
-from bot.understanding.crisis import (
-    CRISIS_FOLDER,
-    CrisisCategory,
-    CrisisRules,
-    Pattern,
-    crisis_normal,
-)
+from bot.understanding.crisis import CRISIS_FOLDER, CrisisCategory, CrisisRules, crisis_normal
 from bot.understanding.crisis_model import EXAMPLES_FOLDER
 from bot.understanding.matcher import ordinary_texts
 
@@ -37,12 +31,11 @@ def crisis_problems(library: ContentLibrary) -> list[Problem]:
                 for message in rules.check()]
     ordinary = {crisis_normal(text) for text in ordinary_texts(library)}
     for path in sorted((library.root / EXAMPLES_FOLDER).glob("*.yaml")):
-        problems.extend(_example_problems(path, ordinary, rules.not_now))
+        problems.extend(_example_problems(path, ordinary, rules))
     return problems
 
 
-def _example_problems(path: Path, ordinary: set[str],
-                      not_now: tuple[Pattern, ...] = ()) -> list[Problem]:
+def _example_problems(path: Path, ordinary: set[str], rules: CrisisRules) -> list[Problem]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
@@ -72,7 +65,7 @@ def _example_problems(path: Path, ordinary: set[str],
                 problems.append(Problem(path, where, f"«{text}» is an emergency here but an "
                                         "ordinary phrasing, title or out-of-scope example",
                                         "remove it from the topic or from this file"))
-            marker = next((m for m in not_now if m.regex.search(normal)), None)
+            marker = rules.not_now_marker(normal)
             if section != "not_crisis" and marker is not None:
                 problems.append(Problem(path, where, f"«{text}» is an emergency, but the "
                                         f"not-now marker «{marker.source}» ({marker.name}) "

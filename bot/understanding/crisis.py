@@ -97,6 +97,21 @@ class CrisisSignal:
 
 
 @dataclass(frozen=True)
+class RuleReading:
+    """The rules' reading of one message: the danger phrase that fired (if any), and
+    whether a near miss ("mourir de rire") or a not-now marker ("l'année passée")
+    explains its alarm words."""
+
+    signal: CrisisSignal | None
+    near_miss: bool = False
+    not_now: bool = False
+
+    @property
+    def explained(self) -> bool:
+        return self.near_miss or self.not_now
+
+
+@dataclass(frozen=True)
 class Pattern:
     """One compiled phrase of the editors' data."""
 
@@ -339,6 +354,12 @@ class CrisisRules:
         return cls({c: tuple(p) for c, p in patterns.items()}, tuple(near),
                    {c: tuple(p) for c, p in cues.items()}, tuple(not_now))
 
+    def not_now_marker(self, normal: str) -> Pattern | None:
+        """The first not-now marker in an already crisis-normal text. Markers are matched
+        as written (after folding), never on the Latin skeleton: short skeletons collide
+        ("films" and "flames" are both 'flms')."""
+        return next((marker for marker in self.not_now if marker.regex.search(normal)), None)
+
     def check(self) -> list[str]:
         """Problems an editor must fix. A one-word pattern would decide alone, so it must say
         so: `= suicide` (the message is only that word) or `!ضربني` (one word that is a
@@ -399,13 +420,25 @@ class CrisisDetector:
     def detect(self, text: str, semantic: float | None = None) -> CrisisSignal | None:
         """The crisis in `text`, if any. `semantic` is the classifier's probability that
         the message belongs to the crisis topic (None when the embedding model is off)."""
+        return self.read(text, semantic).signal
+
+    def read(self, text: str, semantic: float | None = None) -> RuleReading:
+        """What the editors' rules say of one message, its forms computed once: the
+        danger phrase that fired, and whether a near miss or a not-now marker explains
+        its alarm words (bot.understanding.matcher decides with the model from that)."""
         clipped = text[: self._max_chars]
         normal = crisis_normal(clipped)
         if not normal:
-            return None
+            return RuleReading(None)
         forms = {False: normal, True: skeleton(normal)}  # same words, one for one
-        latin = not reads_as_european(normal)
         blocked = self._blocked(clipped, forms)
+        not_now = self.rules.not_now_marker(normal) is not None
+        return RuleReading(self._signal(normal, forms, blocked, semantic), bool(blocked),
+                           not_now)
+
+    def _signal(self, normal: str, forms: dict[bool, str], blocked: list[tuple[int, int]],
+                semantic: float | None) -> CrisisSignal | None:
+        latin = not reads_as_european(normal)
         for category in PRIORITY:
             for pattern in self.rules.patterns[category]:
                 if pattern.latin and not latin:
@@ -429,23 +462,10 @@ class CrisisDetector:
                 for found in p.regex.finditer(forms[p.latin])
                 if not _crosses(words := _words(forms[p.latin], found.span()), starts)]
 
-    def has_near_miss(self, text: str) -> bool:
-        """True when a near miss is in the message: it explains a model's alarm, so the
-        learned model may then only ask, never decide (bot.understanding.crisis_model)."""
-        clipped = text[: self._max_chars]
-        normal = crisis_normal(clipped)
-        return bool(normal) and bool(self._blocked(clipped, {False: normal,
-                                                             True: skeleton(normal)}))
-
     def is_not_now(self, text: str) -> bool:
         """True when a not-now marker is in the message ("l'année passée", "في الفيلم",
-        "haha"): the danger may be over, imagined or a joke, so nothing may decide alone;
-        the bot asks "in danger right now?" (bot.understanding.matcher). Markers are
-        matched as written (after folding), never on the Latin skeleton: short skeletons
-        collide ("films" and "flames" are both 'flms')."""
-        normal = crisis_normal(text[: self._max_chars])
-        return bool(normal) and any(marker.regex.search(normal)
-                                    for marker in self.rules.not_now)
+        "haha"): the danger may be over, imagined or a joke, so nothing may decide alone."""
+        return self.read(text).not_now
 
     def needs_semantic(self, text: str) -> bool:
         """True when the model's opinion could change the answer: no phrase fired but a

@@ -163,9 +163,9 @@ class CrisisModel:
                 return fitted
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
                 log.warning("crisis model cache unreadable, fitting again: %s", error)
-        vectorizer = character_vectorizer()
-        vectorizer.fit(list(examples.texts))
         texts = list(examples.texts)
+        vectorizer = character_vectorizer()
+        vectorizer.fit(texts)
         vectors = self._embedder.embed(texts) if self._embedder is not None else None
         model = LogisticRegression(C=REGULARISATION, max_iter=4000, class_weight="balanced")
         model.fit(_features(vectorizer, texts, vectors), list(examples.labels))

@@ -210,8 +210,8 @@ class Matcher:
         the crisis reply, unsure → ask first. A near miss in the message ("mourir de
         rire") or a not-now marker ("l'année passée", "haha") explains the alarm: a sure
         model then only asks, an unsure one stays quiet; a rule beside a not-now marker
-        asks too. The topic classifier's
-        embedding is computed only when it could matter (a danger word, no phrase)."""
+        asks too. The topic classifier's embedding is computed only when it could matter
+        (a danger word, no phrase)."""
         clipped = text[: self._tuning.max_query_chars]
         if not normalize(clipped):
             return CrisisAssessment()
@@ -221,17 +221,16 @@ class Matcher:
             signals = signals if signals is not None else self._signals(text)
             if signals.semantic is not None:
                 semantic = float(signals.semantic[self.topic_ids.index(CRISIS)])
-        rule = self.crisis_detector.detect(clipped, semantic)
-        not_now = (rule is not None or self.crisis_model is not None) and \
-            self.crisis_detector.is_not_now(clipped)
-        if rule is not None:
-            return CrisisAssessment(ask=rule) if not_now else CrisisAssessment(rule)
+        reading = self.crisis_detector.read(clipped, semantic)
+        if reading.signal is not None:
+            return CrisisAssessment(ask=reading.signal) if reading.not_now \
+                else CrisisAssessment(reading.signal)
         if self.crisis_model is None:
             return CrisisAssessment()
         estimate = self.crisis_model.estimate(clipped)
         signal = CrisisSignal(estimate.category, f"model:{estimate.danger:.2f}")
         sure = estimate.danger >= self._tuning.crisis_fire_at
-        if not_now or self.crisis_detector.has_near_miss(clipped):
+        if reading.explained:
             # The alarm words are explained ("mourir de rire", "l'année passée"): only a
             # sure model may still ask; an unsure one stays quiet.
             return CrisisAssessment(ask=signal) if sure else CrisisAssessment()
