@@ -24,10 +24,7 @@ model is cached per content version (our own file) like the topic classifier.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +44,7 @@ from bot.understanding.crisis import (
     skeleton,
 )
 from bot.understanding.embeddings import Embedder
+from bot.understanding.fit_cache import cached_fit, fit_key
 
 log = logging.getLogger(__name__)
 
@@ -145,38 +143,22 @@ class CrisisModel:
 
     def _cached(self, examples: CrisisExamples, cache_dir: Path | None
                 ) -> tuple[TfidfVectorizer, LogisticRegression]:
-        """Fit once per content version; the fitted pair is kept in the cache folder."""
-        semantic = self._embedder is not None
-        digest = hashlib.sha256(f"{REGULARISATION}|{EMBEDDING_WEIGHT}|{semantic}|"
-                                f"{sklearn.__version__}|{FEATURES}".encode())
-        for text, label in zip(examples.texts, examples.labels, strict=True):
-            digest.update(f"{label}\t{text}\n".encode())
-        key = digest.hexdigest()[:16]
-        if key in _FITTED:  # the same content in this process (tests, reloads)
-            return _FITTED[key]
-        path = cache_dir / f"crisis-model-{key}.pkl" if cache_dir else None
-        if path is not None and path.exists():
-            try:
-                with path.open("rb") as handle:
-                    fitted: tuple[TfidfVectorizer, LogisticRegression] = pickle.load(handle)
-                _FITTED[key] = fitted
-                return fitted
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
-                log.warning("crisis model cache unreadable, fitting again: %s", error)
+        """Fit once per content version (bot.understanding.fit_cache), and once per
+        process for the same content (tests, reloads)."""
         texts = list(examples.texts)
-        vectorizer = character_vectorizer()
-        vectorizer.fit(texts)
-        vectors = self._embedder.embed(texts) if self._embedder is not None else None
-        model = LogisticRegression(C=REGULARISATION, max_iter=4000, class_weight="balanced")
-        model.fit(_features(vectorizer, texts, vectors), list(examples.labels))
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")  # processes may share it
-            with temporary.open("wb") as handle:
-                pickle.dump((vectorizer, model), handle)
-            temporary.replace(path)
-        _FITTED[key] = (vectorizer, model)
-        return vectorizer, model
+
+        def fit() -> tuple[TfidfVectorizer, LogisticRegression]:
+            vectorizer = character_vectorizer()
+            vectorizer.fit(texts)
+            vectors = self._embedder.embed(texts) if self._embedder is not None else None
+            model = LogisticRegression(C=REGULARISATION, max_iter=4000,
+                                       class_weight="balanced")
+            model.fit(_features(vectorizer, texts, vectors), list(examples.labels))
+            return vectorizer, model
+        settings = (f"{REGULARISATION}|{EMBEDDING_WEIGHT}|{self._embedder is not None}|"
+                    f"{sklearn.__version__}|{FEATURES}")
+        key = fit_key(settings, texts, examples.labels)
+        return cached_fit(cache_dir, "crisis-model", key, fit, _FITTED)
 
     def estimate(self, text: str) -> CrisisEstimate:
         """P(danger now) = 1 − P(not a crisis); the kind is the likeliest category."""

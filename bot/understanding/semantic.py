@@ -16,10 +16,7 @@ uk 91 → 98).
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +31,7 @@ from bot.content.sentences import split_sentences
 from bot.understanding.crisis import is_crisis_reply
 from bot.understanding.crisis_model import character_vectorizer
 from bot.understanding.embeddings import Embedder
+from bot.understanding.fit_cache import cached_fit, fit_key
 
 log = logging.getLogger(__name__)
 REGULARISATION = 20.0
@@ -78,31 +76,16 @@ class SemanticClassifier:
 
     def _cached_model(self, texts: list[str], labels: list[str], cache_dir: Path | None
                       ) -> tuple[TfidfVectorizer, LogisticRegression]:
-        """Fit once per content version: the fitted pair is kept in the cache folder
-        (our own file, written by this process), so start-up and reloads stay fast."""
-        digest = hashlib.sha256(f"{REGULARISATION}|{CHARACTER_WEIGHT}|{FEATURES}|"
-                                f"{sklearn.__version__}".encode())
-        for text, label in zip(texts, labels, strict=True):
-            digest.update(f"{label}\t{text}\n".encode())
-        path = cache_dir / f"classifier-{digest.hexdigest()[:16]}.pkl" if cache_dir else None
-        if path is not None and path.exists():
-            try:
-                with path.open("rb") as handle:
-                    fitted: tuple[TfidfVectorizer, LogisticRegression] = pickle.load(handle)
-                return fitted
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
-                log.warning("classifier cache unreadable, fitting again: %s", error)
-        vectorizer = character_vectorizer()
-        vectorizer.fit(texts)
-        model = LogisticRegression(C=REGULARISATION, max_iter=3000)
-        model.fit(self._features(vectorizer, texts, self._embedder.embed(texts)), labels)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")  # processes may share it
-            with temporary.open("wb") as handle:
-                pickle.dump((vectorizer, model), handle)
-            temporary.replace(path)
-        return vectorizer, model
+        """Fit once per content version (bot.understanding.fit_cache), so start-up and
+        reloads stay fast."""
+        def fit() -> tuple[TfidfVectorizer, LogisticRegression]:
+            vectorizer = character_vectorizer()
+            vectorizer.fit(texts)
+            model = LogisticRegression(C=REGULARISATION, max_iter=3000)
+            model.fit(self._features(vectorizer, texts, self._embedder.embed(texts)), labels)
+            return vectorizer, model
+        settings = f"{REGULARISATION}|{CHARACTER_WEIGHT}|{FEATURES}|{sklearn.__version__}"
+        return cached_fit(cache_dir, "classifier", fit_key(settings, texts, labels), fit)
 
     @staticmethod
     def _features(vectorizer: TfidfVectorizer, texts: list[str],
