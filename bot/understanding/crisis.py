@@ -440,19 +440,33 @@ class CrisisDetector:
                 semantic: float | None) -> CrisisSignal | None:
         latin = not reads_as_european(normal)
         for category in PRIORITY:
-            for pattern in self.rules.patterns[category]:
-                if pattern.latin and not latin:
-                    continue
-                form = forms[pattern.latin]
-                for found in pattern.regex.finditer(form):
-                    if pattern.single and pattern.latin and _too_short(found.group()):
-                        continue
-                    if not _overlaps(_words(form, found.span()), blocked):
-                        return CrisisSignal(category, pattern.name)
+            name = self._fires(category, forms, blocked, latin)
+            if name is None:
+                continue
+            # Self-harm that bleeds ("I cut myself, it won't stop") gets the suicide reply,
+            # which starts with 112 too: the medical one says "stay with the person".
+            own = (self._fires(CrisisCategory.SUICIDE, forms, blocked, latin)
+                   if category is CrisisCategory.MEDICAL else None)
+            return CrisisSignal(CrisisCategory.SUICIDE, own) if own else \
+                CrisisSignal(category, name)
         # A near miss anywhere ("ik lach me dood", "ብሰሓቕ ክመውት") explains the model's
         # alarm: the weakest evidence (model + one cue word) does not count then.
         if semantic is not None and semantic >= self.semantic_at and not blocked:
             return self._cue(normal, blocked)
+        return None
+
+    def _fires(self, category: CrisisCategory, forms: dict[bool, str],
+               blocked: list[tuple[int, int]], latin: bool) -> str | None:
+        """The name of the first phrase of `category` found outside the near misses."""
+        for pattern in self.rules.patterns[category]:
+            if pattern.latin and not latin:
+                continue
+            form = forms[pattern.latin]
+            for found in pattern.regex.finditer(form):
+                if pattern.single and pattern.latin and _too_short(found.group()):
+                    continue
+                if not _overlaps(_words(form, found.span()), blocked):
+                    return pattern.name
         return None
 
     def _blocked(self, clipped: str, forms: dict[bool, str]) -> list[tuple[int, int]]:
