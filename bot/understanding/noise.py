@@ -18,29 +18,52 @@ from bot.understanding.normalize import normalize
 _LATIN = """
 bonjour bonsoir salut coucou hello allo merci beaucoup ok okay oki dac daccord accord super
 parfait cool ca va comment vas tu vous bonne journee soiree au revoir bye ciao svp stp madame
-monsieur
+monsieur bjr bsr slt cc bnjr bonjoure bonsoire
 hallo hoi dag goedemorgen goedemiddag goedenavond bedankt dank je u wel dankjewel dankuwel
-oke prima top tot ziens doei
+oke prima top tot ziens doei goeiemorgen goeiemiddag goeienavond goeiedag goeiendag
+hey hee hoe gaat het
 hi hey hiya good morning afternoon evening thanks thank thx ty k great fine goodbye there all
-everyone how are
+everyone how are hii yo
 salam slm salem alaykum alikom aleikum 3likom 3alaykom assalamu chokran choukran shukran
-shokran ahlan marhaba mar7aba sba7 sbah lkhir labas
-selam kemey aleka alekum alekhum yekenyeley yekenyelay dehan
+shokran ahlan marhaba mar7aba sba7 sbah lkhir labas sabah saba7 el al kheir khir
+masa2 masa hala ahlen ahla
+selam kemey aleka alekum alekhum yekenyeley yekenyelay dehan hadirkum hadirkin
+we'ilkum weilkum amsikum
 pryvit pryvet privet vitayu vitaiu dobryi dobryy dobryj dobroho dobrogo den dnia ranok vechir
 dyakuyu dyakuju diakuiu diakuyu spasybi spasibo zdravstvuite zdravstvujte zdrastvuite
+ranku vitannia vitannya
 """
 _SCRIPTS = """
 مرحبا مرحبه اهلا وسهلا السلام عليكم سلام شكرا جزيلا تمام اوكي صباح مساء الخير النور يعطيك
-العافيه مع السلامه باي كيفك كيف الحال
-ሰላም ከመይ ኣለኹም ኣለኻ ኣለኺ ሓደርኩም የቐንየለይ የቐንየልኩም ደሓን ሕራይ
+العافيه مع السلامه باي كيفك كيف الحال هلا هلو اهلين صباحو مسا
+ሰላም ከመይ ኣለኹም ኣለኻ ኣለኺ ሓደርኩም ሓዲርኩም ውዒልኩም ኣምሲኹም የቐንየለይ የቐንየልኩም ደሓን ሕራይ
 привіт вітаю добрий день ранок вечір дякую спасибі окей ок добре бувай до побачення
-здравствуйте здрасте привет
+здравствуйте здрасте привет доброго ранку вітання
 """
-GREETING_WORDS = frozenset(normalize(_LATIN + " " + _SCRIPTS).split())
+_REPEATED = re.compile(r"(.)\1+")
+
+
+def _unstretched(word: str) -> str:
+    """ "heyyy", "salaaam", "hellooo" → "hey", "salam", "helo": people stretch greetings."""
+    return _REPEATED.sub(r"\1", word)
+
+
+GREETING_WORDS = frozenset(_unstretched(w) for w in normalize(_LATIN + " " + _SCRIPTS).split())
 _SMALL_NUMBER = re.compile(r"^\d{1,2}$")
 
 
 def is_noise(text: str) -> bool:
     """True for a greeting, a thank-you, an "ok", a button number or only emoji."""
     words = normalize(text).split()
-    return all(word in GREETING_WORDS or _SMALL_NUMBER.match(word) for word in words)
+    return all(_unstretched(word) in GREETING_WORDS or _SMALL_NUMBER.match(word)
+               for word in words)
+
+
+_LINK = re.compile(r"^(?:https?://|www\.)\S+$|^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*$", re.IGNORECASE)
+
+
+def is_bare_link(text: str) -> bool:
+    """True for a message that is only a web link ("https://bit.ly/x", "www.site.be"):
+    spam or a forward, never a question. Its letters look like words to the matcher."""
+    words = text.split()
+    return bool(words) and all(_LINK.match(word.strip("<>()[]")) for word in words)

@@ -215,6 +215,20 @@ def test_the_life_saving_reply_wins_when_a_message_names_several_dangers(
     assert signal is not None and signal.category is POISONING
 
 
+@pytest.mark.parametrize("text", ["je me suis coupé les veines, ça saigne beaucoup",
+                                  "ik heb mezelf gesneden, het bloedt veel",
+                                  "i cut myself and it won't stop bleeding"])
+def test_self_harm_that_bleeds_gets_the_suicide_reply(detector: CrisisDetector,
+                                                      text: str) -> None:
+    signal = detector.detect(text)  # its first line is 112 too, and it has the lines
+    assert signal is not None and signal.category is SUICIDE
+
+
+def test_bleeding_alone_is_still_medical(detector: CrisisDetector) -> None:
+    signal = detector.detect("mon père saigne beaucoup, il est tombé dans l'escalier")
+    assert signal is not None and signal.category is MEDICAL
+
+
 def test_no_one_word_pattern_decides_unless_marked(detector: CrisisDetector) -> None:
     assert detector.rules.check() == []
     rules = CrisisRules.from_documents({"xx": {"patterns": {"suicide": ["mourir"]}}})
@@ -312,7 +326,8 @@ def test_crisis_comes_before_a_language_name(matcher: Matcher) -> None:
 
 @pytest.mark.parametrize("text", ["hello", "ok 7", "merci", "bonjour 82", "👍", "salam",
                                   "ሰላም", "привіт", "مرحبا", "dank je", "ok", "salut ça va",
-                                  "dobryi den", "pryvit, diakuiu"])
+                                  "dobryi den", "pryvit, diakuiu", "bjr", "goeiemiddag!",
+                                  "heyyy", "salaaam", "ከመይ ሓዲርኩም", "доброго ранку"])
 def test_greetings_and_noise_get_the_menu(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).topic == "main-menu"
 
@@ -321,6 +336,18 @@ def test_greetings_and_noise_get_the_menu(matcher: Matcher, text: str) -> None:
                                   "hello my husband hits me"])
 def test_a_real_word_is_matched_as_usual(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).topic != "main-menu"
+
+
+@pytest.mark.parametrize("text", ["https://bit.ly/free-leefloon", "www.gratis-huis.be",
+                                  "promo-iphone.com/win", "<http://t.me/joinchat/abc>"])
+def test_a_bare_link_gets_no_topic(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.topic is None and result.alternatives == ()
+
+
+def test_a_question_with_a_link_is_matched_as_usual(matcher: Matcher) -> None:
+    assert matcher.match("est-ce que ce site est officiel pour le revenu "
+                         "d'intégration https://cpas.be").topic is not None
 
 
 def test_the_model_is_asked_only_when_it_could_matter(detector: CrisisDetector) -> None:
