@@ -239,8 +239,16 @@ _ARABIC_WORD = re.compile("[\u0600-\u06ff]")
 _LATIN_ARTICLE = "(?:ə?l)?"  # on the skeleton: l, el, al, il
 
 
+NUMBER = r"\d{2,}"
+# Laughing emoji are dropped by `normalize`, yet they say "a joke" as plainly as "haha".
+_LAUGHING = re.compile("[\U0001F602\U0001F923\U0001F606\U0001F605\U0001F639\U0001F61C"
+                       "\U0001F61D\U0001F92A\U0001F604\U0001F601]")
+
+
 def _alternative(word: str, latin: bool) -> str:
     """One alternative of a slot → regex. `word*` = any ending, `*word` = any beginning."""
+    if word == "#":
+        return NUMBER  # "30 cachets", "20 ገርሂ": a count, not a button number
     starts = word.startswith("*")
     ends = word.endswith("*")
     core = word.strip("*").replace("_", " ")
@@ -432,7 +440,8 @@ class CrisisDetector:
             return RuleReading(None)
         forms = {False: normal, True: skeleton(normal)}  # same words, one for one
         blocked = self._blocked(clipped, forms)
-        not_now = self.rules.not_now_marker(normal) is not None
+        not_now = self.rules.not_now_marker(normal) is not None or \
+            _LAUGHING.search(clipped) is not None
         return RuleReading(self._signal(normal, forms, blocked, semantic), bool(blocked),
                            not_now)
 

@@ -4,7 +4,8 @@ Why a model beside the phrases: the phrase rules (`bot.understanding.crisis`) ar
 and reviewable, but every new way of saying "he is not breathing" in Darija or Tigrinya
 in Latin letters needs a new rule, and the held-out splits kept finding the ones that were
 missing. A classifier trained on many examples generalises over spellings and dialects.
-It never replaces the rules: a rule that fires still decides. The model adds two things:
+It never silences the rules: a rule that fires decides, or asks when the model is almost
+sure there is no danger (`Tuning.crisis_doubt_at`). The model adds two things:
 
 - a **sure** estimate (P(danger) at `fire_at` or more) also sends the crisis reply;
 - an **unsure** one (between `ask_at` and `fire_at`) makes the bot ask one question with

@@ -252,6 +252,21 @@ def test_pattern_language() -> None:
     assert compile_pattern("بيت حريق").search(normalize("بالبيت حريق"))  # attached ب + ال
 
 
+def test_a_hash_stands_for_a_count_not_a_button_number() -> None:
+    pills = compile_pattern("pris ... # ... cachet*")
+    assert pills.search(normalize("il a pris 30 cachets de doliprane"))
+    assert pills.search(normalize("j'ai pris genre 20 cachets"))
+    assert not pills.search(normalize("j'ai pris 2 cachets pour la tete"))  # one digit
+    assert not pills.search(normalize("j'ai pris des cachets"))  # no count at all
+
+
+def test_laughing_emoji_say_not_now_like_haha(detector: CrisisDetector) -> None:
+    assert not detector.read("il va me tuer").not_now
+    assert detector.read("il va me tuer \U0001F602\U0001F602").not_now
+    assert detector.read("ገዲፉኒ ክሞውት \U0001F923").not_now
+    assert not detector.read("il va me tuer \U0001F622").not_now  # crying is no joke
+
+
 def test_latin_skeleton_folds_arabizi_and_transliteration() -> None:
     assert skeleton_word("ente7er") == skeleton_word("intihar") == skeleton_word("enta7ar")
     assert skeleton_word("nmout") == skeleton_word("nmot")

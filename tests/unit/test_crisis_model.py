@@ -22,7 +22,7 @@ from bot.understanding.crisis_model import (
     CrisisModel,
     load_crisis_model,
 )
-from bot.understanding.matcher import CRISIS, Matcher, ordinary_texts
+from bot.understanding.matcher import CRISIS, Matcher, Tuning, ordinary_texts
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 CATEGORIES = [category.value for category in CrisisCategory]
@@ -128,11 +128,33 @@ def test_a_near_miss_lets_the_model_only_ask(fixed: Matcher) -> None:
     assert unsure.signal is None and unsure.ask is None, "explained and unsure: no question"
 
 
-def test_a_rule_decides_whatever_the_model_says(fixed: Matcher) -> None:
-    fixed.crisis_model = _FixedModel(0.0)  # type: ignore[assignment]
+def test_a_rule_decides_unless_the_model_is_almost_sure_there_is_no_danger(
+        fixed: Matcher) -> None:
+    """A phrase decides whenever the model has any doubt; when the model, which has read
+    many near misses, is almost sure (P below `crisis_doubt_at`), the phrase only asks
+    "in danger right now?" with its own category, so "yes" still brings the right reply."""
+    doubt_at = Tuning().crisis_doubt_at
+    fixed.crisis_model = _FixedModel(doubt_at)  # type: ignore[assignment]
     signal = fixed.assess_crisis("mon fils a bu de l'eau de javel").signal
     assert signal is not None and signal.category is CrisisCategory.POISONING
     assert not signal.reason.startswith("model:")
+    fixed.crisis_model = _FixedModel(doubt_at - 0.01)  # type: ignore[assignment]
+    doubted = fixed.assess_crisis("mon fils a bu de l'eau de javel")
+    assert doubted.signal is None
+    assert doubted.ask is not None and doubted.ask.category is CrisisCategory.POISONING
+
+
+def test_a_laughing_emoji_turns_a_rule_into_a_question(fixed: Matcher) -> None:
+    fixed.crisis_model = _FixedModel(0.99)  # type: ignore[assignment]
+    laughing = fixed.assess_crisis("ma soeur va me tuer \U0001F602")
+    assert laughing.signal is None and laughing.ask is not None
+
+
+def test_the_real_model_leaves_plain_emergencies_to_the_rules(matcher: Matcher) -> None:
+    """The doubt rule must not swallow the emergencies the issue names."""
+    for text in ("mon fils a bu de l'eau de javel", "my husband beat me and locked me in",
+                 "hij ademt niet meer", "il y a le feu dans la cuisine"):
+        assert matcher.assess_crisis(text).signal is not None, text
 
 
 def test_ordinary_questions_rarely_get_the_question(matcher: Matcher) -> None:
