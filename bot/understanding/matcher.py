@@ -232,12 +232,14 @@ class Matcher:
             if signals.semantic is not None:
                 semantic = float(signals.semantic[self.topic_ids.index(CRISIS)])
         reading = self.crisis_detector.read(clipped, semantic)
+        if reading.signal is not None and reading.not_now:
+            return CrisisAssessment(ask=reading.signal)  # no need to ask the model
         estimate = self.crisis_model.estimate(clipped) if self.crisis_model else None
         if reading.signal is not None:
             # A phrase that fires while the model, which has read many near misses, is
             # almost sure there is no danger ("ik schiet je dood" in a game) asks instead.
             doubted = estimate is not None and estimate.danger < self._tuning.crisis_doubt_at
-            return CrisisAssessment(ask=reading.signal) if reading.not_now or doubted \
+            return CrisisAssessment(ask=reading.signal) if doubted \
                 else CrisisAssessment(reading.signal)
         if estimate is None:
             return CrisisAssessment()
